@@ -1,0 +1,140 @@
+// File: model_registry/filter.h
+//
+// The `filterQuery` language of the Kubeflow Model Registry REST API, in three
+// pure stages:
+//
+//   1. Parse(text)          -> Expr (an AST; ToString prints it canonically)
+//   2. a PropertyResolver   -> maps each property name to a column or to a
+//                              property-table lookup (supplied by the caller,
+//                              who knows the entity's fields)
+//   3. EmitSql(expr, ...)   -> SQL text plus bound parameters
+//
+//   MR_ASSIGN_OR_RETURN(auto expr, filter::Parse("accuracy > 0.9 AND state = 'LIVE'"));
+//   MR_ASSIGN_OR_RETURN(auto sql, filter::EmitSql(*expr, resolver, "e.id", "context_property"));
+//   // sql.text: "(EXISTS (SELECT 1 FROM context_property p WHERE ...) AND ...)"
+//   // sql.params: the literal values and property names, in placeholder order
+//
+// Identifiers in the SQL come only from PropertyRef::column (caller-owned,
+// never user text) and the table name passed to EmitSql; every user-supplied
+// value and property name becomes a bound parameter.
+//
+// Thread-safety: all functions are pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model_registry/status.h"
+
+namespace mr::filter {
+
+// A literal in the query. `text` keeps the unquoted string value for kString.
+struct Literal {
+  enum class Kind { kString, kInt, kFloat, kBool };
+  Kind kind = Kind::kString;
+  std::string string_value;  // kString
+  int64_t int_value = 0;     // kInt
+  double float_value = 0;    // kFloat
+  bool bool_value = false;   // kBool
+};
+
+// The trailing `.string_value` / `.int_value` / `.double_value` / `.bool_value`
+// segment of a dotted property path.
+enum class ValueSuffix { kString, kInt, kDouble, kBool };
+
+enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe, kLike, kILike, kIn };
+
+struct Comparison {
+  std::string property;                // dotted path joined with '.', suffix removed
+  std::optional<ValueSuffix> suffix;   // explicit type suffix, if any
+  CompareOp op = CompareOp::kEq;
+  std::vector<Literal> values;         // one value, or the IN list (may be empty)
+  bool is_list = false;                // the value was written as "( ... )"
+};
+
+struct Expr {
+  enum class Kind { kAnd, kOr, kCompare };
+  Kind kind = Kind::kCompare;
+  std::unique_ptr<Expr> left, right;   // kAnd, kOr
+  Comparison comparison;               // kCompare
+};
+
+// Parses `query`. Returns a null pointer for an empty or whitespace-only query.
+// Errors: kInvalidArgument whose message starts with
+//   "invalid filter query syntax: error parsing filter query: "
+// and says at which byte offset and token parsing failed. Keywords (AND, OR,
+// LIKE, ILIKE, IN, TRUE, FALSE) are accepted in any case. Inputs longer than
+// kMaxQueryLength bytes or nested deeper than kMaxDepth are rejected with
+// kInvalidArgument, so no input can exhaust the stack.
+Result<std::unique_ptr<Expr>> Parse(std::string_view query);
+
+inline constexpr size_t kMaxQueryLength = 64 * 1024;
+inline constexpr int kMaxDepth = 64;
+
+// Prints `expr` canonically, for tests and logs: comparisons as
+// `name[.suffix] OP value`, strings double-quoted with `\"` and `\\` escaped,
+// AND/OR fully parenthesised: `((a = 1) AND (b = "x"))`.
+std::string ToString(const Expr& expr);
+
+// The value column a property lookup compares against.
+enum class ValueType { kString, kInt, kDouble, kBool };
+
+// Where a filter property lives, as decided by the caller's resolver.
+struct PropertyRef {
+  enum class Where { kColumn, kProperty };
+  Where where = Where::kColumn;
+  // kColumn: a trusted SQL expression such as "e.name" (never user text).
+  std::string column;
+  // The type of the column or property value. Ignored when infer_type is set.
+  ValueType type = ValueType::kString;
+  // kProperty: the property row's name (bound as a parameter) and whether it
+  // is a custom property (is_custom column).
+  std::string property_name;
+  bool is_custom = true;
+  // kProperty without an explicit suffix: choose the value column from the
+  // literal (string -> string_value; int -> int_value OR double_value;
+  // float -> double_value; bool -> bool_value).
+  bool infer_type = false;
+  // Optional mapping of string literals to integer codes for enum columns
+  // stored as integers (artifact state). Unknown strings map to -1.
+  std::function<int64_t(std::string_view)> enum_code;
+};
+
+// Resolves a property name and optional suffix for one entity kind.
+// Returns kInvalidArgument for names that cannot be filtered on.
+using PropertyResolver =
+    std::function<Result<PropertyRef>(const std::string& name, std::optional<ValueSuffix> suffix)>;
+
+// A bound SQL parameter.
+using SqlParam = std::variant<int64_t, double, std::string>;
+
+struct SqlFragment {
+  std::string text;               // a boolean SQL expression with '?' placeholders
+  std::vector<SqlParam> params;   // in placeholder order
+};
+
+// Emits a boolean SQL expression for `expr`.
+//   owner_id_column: the SQL expression of the filtered row's id, e.g. "e.id".
+//   property_table:  the table holding property rows with columns
+//                    (owner_id, name, is_custom, string_value, int_value,
+//                     double_value, bool_value).
+// Property comparisons become
+//   EXISTS (SELECT 1 FROM <table> p WHERE p.owner_id = <owner> AND p.name = ?
+//           AND p.is_custom = ? AND p.<value_col> <op> ?)
+// so an entity without the property never matches. LIKE is case-sensitive:
+// its pattern is translated to a GLOB pattern (% -> *, _ -> ?, GLOB
+// metacharacters bracket-escaped) and bound as a parameter. ILIKE is SQLite's
+// ASCII case-insensitive LIKE. `<>` means not-equal. `IN ()` matches nothing.
+// Errors: kInvalidArgument from the resolver, or for LIKE/ILIKE on non-string
+// values.
+Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,
+                            std::string_view owner_id_column,
+                            std::string_view property_table);
+
+}  // namespace mr::filter

@@ -1,0 +1,78 @@
+// File: model_registry/http_server.h
+//
+// The HTTP adapter: the Kubeflow Model Registry REST API v1alpha3 on top of a
+// RegistryService. Routing is a table (src/http/routes.cpp); handlers only
+// parse, call the service and encode.
+//
+//   HttpServer server(service, options);
+//   MR_ASSIGN_OR_RETURN(int port, server.Bind());
+//   std::thread stopper([&] { WaitForSignal(); server.Stop(); });
+//   server.Serve();  // returns after Stop(), once in-flight requests finish
+//
+// Thread-safety: Stop() may be called from any thread; the rest from one.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model_registry/registry_service.h"
+#include "model_registry/status.h"
+
+namespace mr {
+
+struct ServerOptions {
+  std::string hostname = "localhost";
+  int port = 8080;  // 0: an ephemeral port
+  // Worker threads. A keep-alive connection occupies a worker while open, so
+  // this bounds concurrently served connections.
+  int threads = 64;
+  // Larger request bodies are answered with 413.
+  size_t max_body_bytes = 1 << 20;
+  // A client that sends nothing for this long is disconnected (slow clients).
+  int read_timeout_seconds = 5;
+  int write_timeout_seconds = 5;
+  // Idle keep-alive connections are closed after this long.
+  int keep_alive_timeout_seconds = 5;
+  // Requests served on one connection before it is closed.
+  int keep_alive_max_requests = 10000;
+  // Answer GET /hello with a constant body: the benchmark's ceiling.
+  bool enable_hello_endpoint = false;
+};
+
+struct RouteInfo {
+  std::string method;
+  std::string path;  // full path, with {param} placeholders
+  std::string operation_id;
+};
+
+// Every API route this server serves, in match order.
+std::vector<RouteInfo> ListRoutes();
+
+// The OpenAPI document served at /api/model_registry/v1alpha3/openapi.yaml.
+const std::string& OpenApiSpecText();
+
+class HttpServer {
+ public:
+  HttpServer(RegistryService& service, ServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket. Returns the bound port.
+  // Errors: kUnavailable when the address cannot be bound.
+  Result<int> Bind();
+
+  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  void Serve();
+
+  // Stops accepting; Serve() returns after in-flight requests complete.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mr

@@ -1,0 +1,41 @@
+// File: model_registry/sqlite_repository.h
+//
+// The embedded SQLite implementation of Repository.
+//
+//   SqliteOptions options;
+//   options.path = "model-registry.db";
+//   MR_ASSIGN_OR_RETURN(std::unique_ptr<Repository> repo, OpenSqliteRepository(options));
+//
+// Durability: WAL mode. With `synchronous_full` false (default), a committed
+// (acknowledged) write survives a crash of the process (kill -9), because the
+// WAL append is in the OS page cache before the reply is sent; a power loss may
+// lose the most recent commits but never corrupts the file. With it true,
+// every commit is fsynced before the reply.
+//
+// Thread-safety: the returned repository is safe for concurrent use.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model_registry/repository.h"
+
+namespace mr {
+
+struct SqliteOptions {
+  // Database file; ":memory:" gives a private in-memory database (tests).
+  std::string path = "model-registry.db";
+  // fsync every commit (power-loss durable) instead of relying on the OS.
+  bool synchronous_full = false;
+  // How long a statement waits for a lock before failing with kUnavailable.
+  int busy_timeout_ms = 5000;
+};
+
+// Opens (creating if needed) and migrates the database.
+// Errors: kUnavailable when the file cannot be opened or migrated.
+Result<std::unique_ptr<Repository>> OpenSqliteRepository(const SqliteOptions& options);
+
+// The schema version this binary migrates to.
+int LatestSchemaVersion();
+
+}  // namespace mr

@@ -1,0 +1,125 @@
+// model-registry: the command line. Configuration comes from flags or MR_*
+// environment variables (a flag beats its variable), is gathered into
+// ServerOptions/SqliteOptions here and nowhere else.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "model_registry/http_server.h"
+#include "model_registry/registry_service.h"
+#include "model_registry/sqlite_repository.h"
+
+#ifndef MR_VERSION
+#define MR_VERSION "dev"
+#endif
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any), so that
+// one thread can wait for them with sigwait.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_options) {
+  sigset_t stop_signals = BlockStopSignals();
+
+  auto repo = mr::OpenSqliteRepository(db_options);
+  if (!repo.ok()) {
+    std::fprintf(stderr, "model-registry: %s\n", repo.status().message().c_str());
+    return 1;
+  }
+  mr::RegistryService service(**repo);
+  mr::HttpServer server(service, server_options);
+  auto port = server.Bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "model-registry: %s\n", port.status().message().c_str());
+    return 1;
+  }
+
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "model-registry: received %s, finishing in-flight requests\n",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server.Stop();
+  });
+  std::fprintf(stderr, "model-registry %s listening on http://%s:%d (database %s)\n", MR_VERSION,
+               server_options.hostname.c_str(), *port, db_options.path.c_str());
+  server.Serve();
+  // Serve() also returns if the listener fails; make sure the waiter ends.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  repo->reset();  // closes every connection; the WAL is checkpointed on close
+  std::fprintf(stderr, "model-registry: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Kubeflow Model Registry REST API v1alpha3 server with embedded SQLite storage",
+               "model-registry"};
+  app.set_version_flag("--version", std::string("model-registry ") + MR_VERSION);
+  app.require_subcommand(1);
+
+  mr::ServerOptions server_options;
+  mr::SqliteOptions db_options;
+  int max_body_kib = static_cast<int>(server_options.max_body_bytes / 1024);
+
+  CLI::App* serve = app.add_subcommand("serve", "Serve the REST API");
+  serve->add_option("-n,--hostname", server_options.hostname, "Address to listen on")
+      ->envname("MR_HOSTNAME")
+      ->capture_default_str();
+  serve->add_option("-p,--port", server_options.port, "Port to listen on (0: any free port)")
+      ->envname("MR_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--db-file", db_options.path, "SQLite database file (created if missing)")
+      ->envname("MR_DB_FILE")
+      ->capture_default_str();
+  serve->add_option("--threads", server_options.threads, "HTTP worker threads")
+      ->envname("MR_THREADS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve->add_option("--max-body-kib", max_body_kib, "Largest accepted request body, in KiB")
+      ->envname("MR_MAX_BODY_KIB")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve->add_option("--read-timeout", server_options.read_timeout_seconds,
+                    "Seconds a client may stay silent mid-request before it is dropped")
+      ->envname("MR_READ_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve->add_flag("--sync-full", db_options.synchronous_full,
+                  "fsync every commit (survives power loss, slower writes)")
+      ->envname("MR_SYNC_FULL");
+  serve->add_flag("--hello-endpoint", server_options.enable_hello_endpoint,
+                  "Serve GET /hello (benchmark ceiling)");
+
+  app.add_subcommand("routes", "Print every served route (METHOD PATH operationId) and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (app.got_subcommand("routes")) {
+    for (const mr::RouteInfo& r : mr::ListRoutes()) {
+      std::printf("%s %s %s\n", r.method.c_str(), r.path.c_str(), r.operation_id.c_str());
+    }
+    return 0;
+  }
+  server_options.max_body_bytes = static_cast<size_t>(max_body_kib) * 1024;
+  return Serve(server_options, db_options);
+}

@@ -1,0 +1,386 @@
+#include "http/json_codec.h"
+
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <set>
+
+#include "common/base64.h"
+#include "model_registry/entity_spec.h"
+
+namespace mr::http {
+namespace {
+
+using json = nlohmann::json;
+
+const char* JsonTypeName(const json& v) {
+  switch (v.type()) {
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "bool";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "null";
+  }
+}
+
+Status WrongType(const json& v, std::string_view field, const char* want) {
+  return Status::InvalidArgument("json: cannot unmarshal " + std::string(JsonTypeName(v)) +
+                                 " into field " + std::string(field) + " of type " + want);
+}
+
+Result<std::string> AsString(const json& v, std::string_view field) {
+  if (!v.is_string()) return WrongType(v, field, "string");
+  return v.get<std::string>();
+}
+
+std::optional<int64_t> ParseDecimal(const std::string& text) {
+  int64_t value = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || begin == end) return std::nullopt;
+  return value;
+}
+
+// Depth of JSON nesting, counted outside strings, so the parser never sees
+// input deep enough to exhaust the stack.
+int NestingDepth(std::string_view text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v) {
+  if (!v.is_object()) return WrongType(v, "customProperties." + key, "MetadataValue");
+  auto type_it = v.find("metadataType");
+  if (type_it == v.end() || !type_it->is_string()) {
+    return Status::InvalidArgument("metadataType not found or not a string for key " + key);
+  }
+  const std::string type = type_it->get<std::string>();
+  auto payload = [&](const char* name) -> const json* {
+    auto it = v.find(name);
+    return it == v.end() || it->is_null() ? nullptr : &*it;
+  };
+  if (type == "MetadataStringValue") {
+    const json* p = payload("string_value");
+    if (p == nullptr) return MetadataValue::String("");
+    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "string_value"));
+    return MetadataValue::String(std::move(s));
+  }
+  if (type == "MetadataIntValue") {
+    const json* p = payload("int_value");
+    if (p == nullptr) return MetadataValue::Int(0);
+    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "int_value"));
+    std::optional<int64_t> n = ParseDecimal(s);
+    // Stored and emitted as int32, matching upstream and the client's regex.
+    if (!n || *n < INT32_MIN || *n > INT32_MAX) {
+      return Status::InvalidArgument("unable to decode as int32 \"" + s + "\" for key " + key);
+    }
+    return MetadataValue::Int(*n);
+  }
+  if (type == "MetadataDoubleValue") {
+    const json* p = payload("double_value");
+    if (p == nullptr) return MetadataValue::Double(0);
+    if (!p->is_number()) return WrongType(*p, "double_value", "float64");
+    return MetadataValue::Double(p->get<double>());
+  }
+  if (type == "MetadataBoolValue") {
+    const json* p = payload("bool_value");
+    if (p == nullptr) return MetadataValue::Bool(false);
+    if (!p->is_boolean()) return WrongType(*p, "bool_value", "bool");
+    return MetadataValue::Bool(p->get<bool>());
+  }
+  if (type == "MetadataStructValue") {
+    const json* p = payload("struct_value");
+    if (p == nullptr) return MetadataValue::Struct("{}");
+    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "struct_value"));
+    std::optional<std::string> decoded = Base64Decode(s);
+    if (!decoded) {
+      return Status::InvalidArgument("struct_value for key " + key + " is not valid base64");
+    }
+    json parsed = json::parse(*decoded, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_object() || NestingDepth(*decoded) > kMaxJsonDepth) {
+      return Status::InvalidArgument("struct_value for key " + key +
+                                     " is not a base64-encoded JSON object");
+    }
+    return MetadataValue::Struct(Dump(parsed));
+  }
+  return Status::InvalidArgument("metadataType not found: unsupported metadataType " + type +
+                                 " for key " + key);
+}
+
+Result<CustomProperties> DecodeCustomProperties(const json& v) {
+  if (!v.is_object()) return WrongType(v, "customProperties", "map");
+  CustomProperties out;
+  for (const auto& [key, value] : v.items()) {
+    MR_ASSIGN_OR_RETURN(MetadataValue m, DecodeMetadataValue(key, value));
+    out.emplace(key, std::move(m));
+  }
+  return out;
+}
+
+Result<FieldValue> DecodeField(const FieldSpec& field, const json& v) {
+  std::string_view name = field.json_name;
+  switch (field.type) {
+    case FieldType::kString:
+    case FieldType::kEnum:
+    case FieldType::kInt64String: {
+      MR_ASSIGN_OR_RETURN(std::string s, AsString(v, name));
+      return FieldValue(std::move(s));
+    }
+    case FieldType::kId: {
+      MR_ASSIGN_OR_RETURN(std::string s, AsString(v, name));
+      std::optional<int64_t> id = ParseDecimal(s);
+      if (!id || *id < 0 || *id > INT32_MAX) {
+        return Status::InvalidArgument("invalid " + std::string(name) + " \"" + s +
+                                       "\": must be a decimal id");
+      }
+      return FieldValue(*id);
+    }
+    case FieldType::kInt32: {
+      if (!v.is_number_integer()) return WrongType(v, name, "int32");
+      if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX)) {
+        return WrongType(v, name, "int32");
+      }
+      int64_t n = v.get<int64_t>();
+      if (n < INT32_MIN || n > INT32_MAX) return WrongType(v, name, "int32");
+      return FieldValue(n);
+    }
+    case FieldType::kDouble:
+      if (!v.is_number()) return WrongType(v, name, "float64");
+      return FieldValue(v.get<double>());
+    case FieldType::kStringList: {
+      if (!v.is_array()) return WrongType(v, name, "[]string");
+      std::vector<std::string> items;
+      for (const json& item : v) {
+        MR_ASSIGN_OR_RETURN(std::string s, AsString(item, name));
+        items.push_back(std::move(s));
+      }
+      return FieldValue(std::move(items));
+    }
+  }
+  return Status::Internal("unhandled field type");
+}
+
+bool Accepts(const FieldSpec& field, BodyMode mode) {
+  switch (mode) {
+    case BodyMode::kCreate:
+      return field.in_create;
+    case BodyMode::kUpdate:
+      return field.in_update;
+    case BodyMode::kFull:
+      return field.in_create || field.in_update;
+    case BodyMode::kOneOf:
+      break;
+  }
+  // Server-set experiment linkage is ignored in oneOf bodies (§4.3).
+  return field.in_create || field.in_update;
+}
+
+std::string InvalidArtifactType() {
+  return "invalid artifact type, must be either ModelArtifact, DocArtifact, DataSet, Metric, or "
+         "Parameter";
+}
+
+}  // namespace
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<json> ParseBody(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("EOF");
+  }
+  if (NestingDepth(body) > kMaxJsonDepth) {
+    return Status::InvalidArgument("JSON nesting exceeds the maximum depth of " +
+                                   std::to_string(kMaxJsonDepth));
+  }
+  try {
+    json parsed = json::parse(body.begin(), body.end());
+    if (!parsed.is_object()) {
+      return Status::InvalidArgument("json: cannot unmarshal " + std::string(JsonTypeName(parsed)) +
+                                     " into a request object");
+    }
+    return parsed;
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("invalid JSON: ") + e.what());
+  }
+}
+
+Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode,
+                                bool apply_defaults) {
+  EntityDraft draft;
+  draft.kind = kind;
+  const bool lenient = mode == BodyMode::kOneOf;
+  if (lenient) {
+    auto type_it = body.find("artifactType");
+    if (type_it == body.end() || !type_it->is_string()) {
+      return Status::InvalidArgument(InvalidArtifactType());
+    }
+    std::optional<EntityKind> chosen = ArtifactKindFromType(type_it->get<std::string>());
+    if (!chosen) return Status::InvalidArgument(InvalidArtifactType());
+    draft.kind = *chosen;
+  }
+  const EntitySpec& spec = SpecFor(draft.kind);
+
+  for (const auto& [key, value] : body.items()) {
+    if (value.is_null()) continue;  // null means "not supplied" (§2.3)
+    if (key == "name" && (mode != BodyMode::kUpdate)) {
+      MR_ASSIGN_OR_RETURN(draft.name, AsString(value, key));
+    } else if (key == "externalId") {
+      MR_ASSIGN_OR_RETURN(draft.external_id, AsString(value, key));
+    } else if (key == "description") {
+      MR_ASSIGN_OR_RETURN(draft.description, AsString(value, key));
+    } else if (key == "customProperties") {
+      MR_ASSIGN_OR_RETURN(draft.custom_properties, DecodeCustomProperties(value));
+    } else if (key == "artifactType" && spec.IsArtifact()) {
+      MR_ASSIGN_OR_RETURN(std::string type, AsString(value, key));
+      if (type != spec.artifact_type) {
+        if (!lenient && mode == BodyMode::kUpdate) {
+          return Status::InvalidArgument("cannot change artifact type from '" +
+                                         std::string(spec.artifact_type) + "' to '" + type +
+                                         "': artifact type is immutable");
+        }
+        return Status::InvalidArgument(InvalidArtifactType());
+      }
+    } else if ((mode == BodyMode::kFull || lenient) && key == "id") {
+      MR_ASSIGN_OR_RETURN(std::string s, AsString(value, key));
+      std::optional<int64_t> id = ParseDecimal(s);
+      if (!id || *id <= 0 || *id > INT32_MAX) {
+        return Status::InvalidArgument("invalid id \"" + s + "\": must be a decimal id");
+      }
+      draft.id = *id;
+    } else if ((mode == BodyMode::kFull || lenient) &&
+               (key == "createTimeSinceEpoch" || key == "lastUpdateTimeSinceEpoch")) {
+      // Read-only; full-model bodies accept and ignore them (§0).
+      MR_ASSIGN_OR_RETURN(std::string ignored, AsString(value, key));
+    } else if (const FieldSpec* field = spec.Field(key); field != nullptr && Accepts(*field, mode)) {
+      MR_ASSIGN_OR_RETURN(FieldValue decoded, DecodeField(*field, value));
+      if (field->storage == FieldStorage::kParentId) {
+        draft.parent_id = std::get<int64_t>(decoded);
+      } else {
+        draft.fields[key] = std::move(decoded);
+      }
+    } else if (!lenient) {
+      return Status::InvalidArgument("json: unknown field \"" + key + "\"");
+    }
+  }
+
+  if (apply_defaults) {
+    for (const FieldSpec& field : spec.fields) {
+      if (field.default_value.empty() || draft.fields.count(std::string(field.json_name))) {
+        continue;
+      }
+      draft.fields[std::string(field.json_name)] = std::string(field.default_value);
+    }
+    // The strict ModelArtifactCreate schema defaults state to UNKNOWN (§2.3).
+    if (spec.IsArtifact() && !lenient && draft.fields.count("state") == 0) {
+      draft.fields["state"] = std::string("UNKNOWN");
+    }
+  }
+  return draft;
+}
+
+namespace {
+
+json EncodeMetadataValue(const MetadataValue& v) {
+  switch (v.type) {
+    case MetadataValue::Type::kInt:
+      return {{"int_value", std::to_string(v.int_value)}, {"metadataType", "MetadataIntValue"}};
+    case MetadataValue::Type::kDouble:
+      return {{"double_value", v.double_value}, {"metadataType", "MetadataDoubleValue"}};
+    case MetadataValue::Type::kBool:
+      return {{"bool_value", v.bool_value}, {"metadataType", "MetadataBoolValue"}};
+    case MetadataValue::Type::kStruct:
+      // Upstream emits the struct's JSON text, not base64 (§3.2 quirk).
+      return {{"metadataType", "MetadataStructValue"}, {"struct_value", v.string_value}};
+    case MetadataValue::Type::kString:
+      break;
+  }
+  return {{"metadataType", "MetadataStringValue"}, {"string_value", v.string_value}};
+}
+
+}  // namespace
+
+json EncodeEntity(const Entity& e) {
+  const EntitySpec& spec = SpecFor(e.kind);
+  json out = json::object();
+  out["id"] = std::to_string(e.id);
+  out["name"] = e.name;
+  if (e.external_id) out["externalId"] = *e.external_id;
+  if (e.description) out["description"] = *e.description;
+  out["createTimeSinceEpoch"] = std::to_string(e.create_time_ms);
+  out["lastUpdateTimeSinceEpoch"] = std::to_string(e.update_time_ms);
+  if (!spec.artifact_type.empty()) out["artifactType"] = spec.artifact_type;
+  if (!e.custom_properties.empty()) {
+    json props = json::object();
+    for (const auto& [key, value] : e.custom_properties) props[key] = EncodeMetadataValue(value);
+    out["customProperties"] = std::move(props);
+  }
+  for (const FieldSpec& field : spec.fields) {
+    auto it = e.fields.find(std::string(field.json_name));
+    if (it == e.fields.end() || !field.output) continue;
+    const FieldValue& v = it->second;
+    std::string key(field.json_name);
+    switch (field.type) {
+      case FieldType::kId:
+        if (std::get<int64_t>(v) > 0) out[key] = std::to_string(std::get<int64_t>(v));
+        break;
+      case FieldType::kInt32:
+        out[key] = std::get<int64_t>(v);
+        break;
+      case FieldType::kDouble:
+        if (std::isfinite(std::get<double>(v))) out[key] = std::get<double>(v);
+        break;
+      case FieldType::kStringList:
+        if (!std::get<std::vector<std::string>>(v).empty()) {
+          out[key] = std::get<std::vector<std::string>>(v);
+        }
+        break;
+      default:
+        out[key] = std::get<std::string>(v);
+    }
+  }
+  return out;
+}
+
+json EncodePage(const Page& page) {
+  json items = json::array();
+  for (const Entity& e : page.items) items.push_back(EncodeEntity(e));
+  return {{"items", std::move(items)},
+          {"nextPageToken", page.next_page_token},
+          {"pageSize", page.page_size},
+          {"size", static_cast<int64_t>(page.items.size())}};
+}
+
+}  // namespace mr::http

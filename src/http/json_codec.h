@@ -1,0 +1,43 @@
+// JSON <-> domain, driven by the FieldSpec tables. The only place that knows
+// the wire shapes of the *Create, *Update, full-model and artifact oneOf
+// bodies (kubeflow-api-behaviour.md §2.3, §3, §4).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "model_registry/entity.h"
+#include "model_registry/registry_service.h"
+#include "model_registry/status.h"
+
+namespace mr::http {
+
+enum class BodyMode {
+  kCreate,  // strict *Create schema: unknown fields are 400
+  kUpdate,  // strict *Update schema
+  kFull,    // strict full-model schema of the nested creates (accepts id)
+  kOneOf,   // artifact oneOf: artifactType picks the kind; unknown fields ignored
+};
+
+// Parses a request body. Errors: kInvalidArgument for empty bodies, invalid
+// JSON (including invalid UTF-8), nesting deeper than kMaxJsonDepth, and
+// non-object bodies.
+Result<nlohmann::json> ParseBody(std::string_view body);
+inline constexpr int kMaxJsonDepth = 64;
+
+// Decodes `body` into a draft of `kind` (for kOneOf, `kind` is ignored and the
+// discriminator decides). `apply_defaults` fills schema defaults for absent
+// fields, as plain-struct create bodies do.
+// Errors: kInvalidArgument with upstream's messages, e.g.
+//   json: unknown field "x"
+Result<EntityDraft> DecodeDraft(const nlohmann::json& body, EntityKind kind, BodyMode mode,
+                                bool apply_defaults);
+
+nlohmann::json EncodeEntity(const Entity& entity);
+nlohmann::json EncodePage(const Page& page);
+
+// Serialises for the wire: invalid UTF-8 is replaced, never thrown on.
+std::string Dump(const nlohmann::json& value);
+
+}  // namespace mr::http

@@ -1,0 +1,58 @@
+// The route table: data rows (method, path template, operationId, handler)
+// matched segment by segment. Literal segments win over {params} because rows
+// are tried in table order and literal rows come first.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model_registry/registry_service.h"
+#include "model_registry/status.h"
+
+namespace mr::http {
+
+inline constexpr std::string_view kApiBasePath = "/api/model_registry/v1alpha3";
+
+using QueryParams = std::multimap<std::string, std::string>;
+
+struct ApiRequest {
+  std::vector<std::string> path_params;
+  const QueryParams* query = nullptr;
+  const std::string* body = nullptr;
+
+  // The first value of query parameter `name`, if present.
+  std::optional<std::string> Query(const char* name) const;
+};
+
+struct ApiReply {
+  int status = 200;
+  nlohmann::json body;
+};
+
+using Handler = std::function<Result<ApiReply>(RegistryService&, const ApiRequest&)>;
+
+struct Route {
+  std::string method;
+  std::string path;  // relative to kApiBasePath, e.g. "/registered_models/{id}"
+  std::string operation_id;
+  Handler handler;
+};
+
+// All API routes in match order.
+const std::vector<Route>& ApiRoutes();
+
+struct RouteMatch {
+  const Route* route = nullptr;      // set when method and path match
+  std::vector<std::string> params;   // path parameters, in order
+  bool path_known = false;           // some route has this path (405 vs 404)
+};
+
+// Matches `path` (relative to kApiBasePath) and `method`.
+RouteMatch MatchRoute(std::string_view method, std::string_view path);
+
+}  // namespace mr::http

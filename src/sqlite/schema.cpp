@@ -1,0 +1,118 @@
+// Numbered schema migrations. A migration, once released, never changes:
+// add a new one instead. Each runs in its own transaction together with the
+// row that records it in schema_migrations.
+#include "sqlite/schema.h"
+
+namespace mr::sqlite {
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema", R"sql(
+-- Three storage classes with their own id sequences, as upstream (§0):
+-- context-like (models, versions, environments, services, experiments, runs),
+-- artifact-like, and execution-like (serve models).
+CREATE TABLE context (
+  id          INTEGER PRIMARY KEY,
+  type_id     INTEGER NOT NULL,
+  parent_id   INTEGER NOT NULL DEFAULT 0,
+  name_scope  TEXT    NOT NULL DEFAULT '',
+  name        TEXT    NOT NULL,
+  external_id TEXT,
+  description TEXT,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  UNIQUE (type_id, parent_id, name_scope, name)
+);
+CREATE UNIQUE INDEX context_external_id ON context (external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX context_by_type ON context (type_id);
+CREATE INDEX context_by_type_create ON context (type_id, create_time);
+CREATE INDEX context_by_type_update ON context (type_id, update_time);
+CREATE INDEX context_by_parent ON context (type_id, parent_id);
+CREATE INDEX context_by_parent_create ON context (type_id, parent_id, create_time);
+CREATE INDEX context_by_parent_update ON context (type_id, parent_id, update_time);
+
+CREATE TABLE context_property (
+  owner_id     INTEGER NOT NULL REFERENCES context (id),
+  is_custom    INTEGER NOT NULL,
+  name         TEXT    NOT NULL,
+  value_type   INTEGER NOT NULL,
+  string_value TEXT,
+  int_value    INTEGER,
+  double_value REAL,
+  bool_value   INTEGER,
+  PRIMARY KEY (owner_id, is_custom, name)
+) WITHOUT ROWID;
+
+CREATE TABLE artifact (
+  id          INTEGER PRIMARY KEY,
+  type_id     INTEGER NOT NULL,
+  parent_id   INTEGER NOT NULL DEFAULT 0,
+  name_scope  TEXT    NOT NULL DEFAULT '',
+  name        TEXT    NOT NULL,
+  external_id TEXT,
+  description TEXT,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  UNIQUE (type_id, parent_id, name_scope, name)
+);
+CREATE UNIQUE INDEX artifact_external_id ON artifact (external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX artifact_by_type ON artifact (type_id);
+CREATE INDEX artifact_by_type_create ON artifact (type_id, create_time);
+CREATE INDEX artifact_by_type_update ON artifact (type_id, update_time);
+CREATE INDEX artifact_by_parent ON artifact (type_id, parent_id);
+
+CREATE TABLE artifact_property (
+  owner_id     INTEGER NOT NULL REFERENCES artifact (id),
+  is_custom    INTEGER NOT NULL,
+  name         TEXT    NOT NULL,
+  value_type   INTEGER NOT NULL,
+  string_value TEXT,
+  int_value    INTEGER,
+  double_value REAL,
+  bool_value   INTEGER,
+  PRIMARY KEY (owner_id, is_custom, name)
+) WITHOUT ROWID;
+
+-- Which contexts (versions, runs) an artifact is attached to; many-to-many.
+CREATE TABLE attribution (
+  context_id  INTEGER NOT NULL REFERENCES context (id),
+  artifact_id INTEGER NOT NULL REFERENCES artifact (id),
+  PRIMARY KEY (context_id, artifact_id)
+) WITHOUT ROWID;
+CREATE INDEX attribution_by_artifact ON attribution (artifact_id, context_id);
+
+CREATE TABLE execution (
+  id          INTEGER PRIMARY KEY,
+  type_id     INTEGER NOT NULL,
+  parent_id   INTEGER NOT NULL DEFAULT 0,
+  name_scope  TEXT    NOT NULL DEFAULT '',
+  name        TEXT    NOT NULL,
+  external_id TEXT,
+  description TEXT,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  UNIQUE (type_id, parent_id, name_scope, name)
+);
+CREATE UNIQUE INDEX execution_external_id ON execution (external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX execution_by_type ON execution (type_id);
+CREATE INDEX execution_by_type_create ON execution (type_id, create_time);
+CREATE INDEX execution_by_type_update ON execution (type_id, update_time);
+CREATE INDEX execution_by_parent ON execution (type_id, parent_id);
+
+CREATE TABLE execution_property (
+  owner_id     INTEGER NOT NULL REFERENCES execution (id),
+  is_custom    INTEGER NOT NULL,
+  name         TEXT    NOT NULL,
+  value_type   INTEGER NOT NULL,
+  string_value TEXT,
+  int_value    INTEGER,
+  double_value REAL,
+  bool_value   INTEGER,
+  PRIMARY KEY (owner_id, is_custom, name)
+) WITHOUT ROWID;
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace mr::sqlite

@@ -1,0 +1,794 @@
+// SQLite implementation of Repository. SQLiteCpp throws; every public method
+// catches at this boundary and translates (UNIQUE -> kAlreadyExists, BUSY ->
+// kUnavailable, anything else -> kInternal with SQLite's message).
+#include "model_registry/sqlite_repository.h"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "model_registry/entity_spec.h"
+#include "sqlite/schema.h"
+
+namespace mr {
+namespace {
+
+using filter::PropertyRef;
+using filter::SqlParam;
+using filter::ValueType;
+
+struct Tables {
+  const char* entity;
+  const char* property;
+};
+
+Tables TablesFor(StorageClass storage) {
+  switch (storage) {
+    case StorageClass::kContext:
+      return {"context", "context_property"};
+    case StorageClass::kArtifact:
+      return {"artifact", "artifact_property"};
+    case StorageClass::kExecution:
+      break;
+  }
+  return {"execution", "execution_property"};
+}
+
+constexpr const char* kEntityColumns =
+    "e.id, e.type_id, e.parent_id, e.name_scope, e.name, e.external_id, e.description, "
+    "e.create_time, e.update_time";
+
+// One SQLite connection with its prepared-statement cache. Used by one thread
+// at a time (the pool or the write mutex guarantees it).
+class Connection {
+ public:
+  Connection(const std::string& path, int flags, int busy_timeout_ms)
+      : db_(path, flags | SQLite::OPEN_NOMUTEX) {
+    db_.setBusyTimeout(busy_timeout_ms);
+    db_.exec("PRAGMA foreign_keys = ON");
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  SQLite::Database& db() { return db_; }
+
+  // Returns a cached, reset statement for `sql` (trusted text only).
+  SQLite::Statement& Prepare(const std::string& sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      if (cache_.size() > kMaxCachedStatements) cache_.clear();
+      it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    } else {
+      it->second->reset();
+      it->second->clearBindings();
+    }
+    return *it->second;
+  }
+
+ private:
+  // Filter queries generate many distinct texts; bound the cache.
+  static constexpr size_t kMaxCachedStatements = 512;
+  SQLite::Database db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+// Resets a statement on scope exit so it never pins a read snapshot.
+class StatementGuard {
+ public:
+  explicit StatementGuard(SQLite::Statement& s) : s_(s) {}
+  ~StatementGuard() {
+    try {
+      s_.reset();
+    } catch (...) {
+    }
+  }
+  StatementGuard(const StatementGuard&) = delete;
+  StatementGuard& operator=(const StatementGuard&) = delete;
+
+ private:
+  SQLite::Statement& s_;
+};
+
+void BindParam(SQLite::Statement& stmt, int index, const SqlParam& param) {
+  if (const auto* i = std::get_if<int64_t>(&param)) {
+    stmt.bind(index, *i);
+  } else if (const auto* d = std::get_if<double>(&param)) {
+    stmt.bind(index, *d);
+  } else {
+    stmt.bind(index, std::get<std::string>(param));
+  }
+}
+
+Status Translate(const SQLite::Exception& e, const Entity* entity = nullptr) {
+  int code = e.getErrorCode();
+  int extended = e.getExtendedErrorCode();
+  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    if (entity != nullptr) {
+      return Status::AlreadyExists(std::string(SpecFor(entity->kind).display_name) +
+                                   " with name " + entity->name + " already exists");
+    }
+    return Status::AlreadyExists(e.what());
+  }
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return Status::Unavailable(std::string("database is busy: ") + e.what());
+  }
+  return Status::Internal(std::string("database error: ") + e.what());
+}
+
+ValueType ValueTypeOf(FieldType type) {
+  switch (type) {
+    case FieldType::kId:
+    case FieldType::kInt32:
+      return ValueType::kInt;
+    case FieldType::kDouble:
+      return ValueType::kDouble;
+    default:
+      return ValueType::kString;
+  }
+}
+
+ValueType ValueTypeOf(filter::ValueSuffix suffix) {
+  switch (suffix) {
+    case filter::ValueSuffix::kInt:
+      return ValueType::kInt;
+    case filter::ValueSuffix::kDouble:
+      return ValueType::kDouble;
+    case filter::ValueSuffix::kBool:
+      return ValueType::kBool;
+    case filter::ValueSuffix::kString:
+      break;
+  }
+  return ValueType::kString;
+}
+
+// Maps filter property names of `kind` onto columns and property rows.
+filter::PropertyResolver ResolverFor(EntityKind kind) {
+  return [kind](const std::string& name,
+                std::optional<filter::ValueSuffix> suffix) -> Result<PropertyRef> {
+    struct ColumnName {
+      const char* json;
+      const char* column;
+      ValueType type;
+    };
+    static const ColumnName kColumns[] = {
+        {"id", "e.id", ValueType::kInt},
+        {"name", "e.name", ValueType::kString},
+        {"externalId", "e.external_id", ValueType::kString},
+        {"description", "e.description", ValueType::kString},
+        {"createTimeSinceEpoch", "e.create_time", ValueType::kInt},
+        {"lastUpdateTimeSinceEpoch", "e.update_time", ValueType::kInt},
+    };
+    PropertyRef ref;
+    for (const ColumnName& c : kColumns) {
+      if (name == c.json) {
+        ref.where = PropertyRef::Where::kColumn;
+        ref.column = c.column;
+        ref.type = c.type;
+        return ref;
+      }
+    }
+    if (const FieldSpec* field = SpecFor(kind).Field(name)) {
+      if (field->storage == FieldStorage::kParentId) {
+        ref.where = PropertyRef::Where::kColumn;
+        ref.column = "e.parent_id";
+        ref.type = ValueType::kInt;
+        return ref;
+      }
+      ref.where = PropertyRef::Where::kProperty;
+      ref.property_name = std::string(field->storage_name);
+      ref.is_custom = false;
+      ref.type = suffix ? ValueTypeOf(*suffix) : ValueTypeOf(field->type);
+      return ref;
+    }
+    ref.where = PropertyRef::Where::kProperty;
+    ref.property_name = name;
+    ref.is_custom = true;
+    if (suffix) {
+      ref.type = ValueTypeOf(*suffix);
+    } else {
+      ref.infer_type = true;
+    }
+    return ref;
+  };
+}
+
+// Builds and runs entity queries on one connection.
+class Queries {
+ public:
+  explicit Queries(Connection& conn) : conn_(conn) {}
+
+  Connection& connection() { return conn_; }
+
+  Result<Entity> Get(StorageClass storage, int64_t id) {
+    Tables t = TablesFor(storage);
+    std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " + t.entity +
+                      " e WHERE e.id = ?";
+    SQLite::Statement& stmt = conn_.Prepare(sql);
+    StatementGuard guard(stmt);
+    stmt.bind(1, id);
+    if (!stmt.executeStep()) return Status::NotFound("no entity with id " + std::to_string(id));
+    std::vector<Entity> rows;
+    rows.push_back(ReadEntity(stmt));
+    LoadProperties(storage, rows);
+    return std::move(rows.front());
+  }
+
+  Result<ListPage> List(const ListQuery& q) {
+    StorageClass storage = StorageOf(q.kinds.front());
+    Tables t = TablesFor(storage);
+    std::vector<SqlParam> params;
+    std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " + t.entity + " e";
+    if (q.linked_context_id) {
+      sql += " JOIN attribution a ON a.artifact_id = e.id AND a.context_id = ?";
+      params.emplace_back(*q.linked_context_id);
+    }
+    if (q.kinds.size() == 1) {
+      sql += " WHERE e.type_id = ?";
+      params.emplace_back(static_cast<int64_t>(q.kinds.front()));
+    } else {
+      sql += " WHERE e.type_id IN (";
+      for (size_t i = 0; i < q.kinds.size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        params.emplace_back(static_cast<int64_t>(q.kinds[i]));
+      }
+      sql += ")";
+    }
+    if (q.parent_id) {
+      sql += " AND e.parent_id = ?";
+      params.emplace_back(*q.parent_id);
+    }
+    if (q.name) {
+      sql += " AND e.name = ?";
+      params.emplace_back(*q.name);
+    }
+    if (q.external_id) {
+      sql += " AND e.external_id = ?";
+      params.emplace_back(*q.external_id);
+    }
+    if (q.name_contains && !q.name_contains->empty()) {
+      sql += " AND instr(e.name, ?) > 0";
+      params.emplace_back(*q.name_contains);
+    }
+    if (q.steps) {
+      sql += std::string(" AND EXISTS (SELECT 1 FROM ") + t.property +
+             " s WHERE s.owner_id = e.id AND s.is_custom = 0 AND s.name = 'step' AND "
+             "s.int_value IN (";
+      for (size_t i = 0; i < q.steps->size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        params.emplace_back((*q.steps)[i]);
+      }
+      sql += "))";
+    }
+    if (q.filter != nullptr) {
+      MR_ASSIGN_OR_RETURN(filter::SqlFragment fragment,
+                          filter::EmitSql(*q.filter, ResolverFor(q.filter_kind), "e.id",
+                                          t.property));
+      sql += " AND (" + fragment.text + ")";
+      params.insert(params.end(), fragment.params.begin(), fragment.params.end());
+    }
+    const char* sort_column = q.order == OrderField::kCreateTime       ? "e.create_time"
+                              : q.order == OrderField::kLastUpdateTime ? "e.update_time"
+                                                                       : nullptr;
+    const char* cmp = q.descending ? "<" : ">";
+    const char* dir = q.descending ? " DESC" : " ASC";
+    if (q.after) {
+      if (sort_column == nullptr) {
+        sql += std::string(" AND e.id ") + cmp + " ?";
+        params.emplace_back(q.after->id);
+      } else {
+        // Keyset pagination with the id tie-breaker (§7): a row value keeps
+        // the predicate index-friendly.
+        sql += std::string(" AND (") + sort_column + ", e.id) " + cmp + " (?, ?)";
+        params.emplace_back(q.after->sort_value);
+        params.emplace_back(q.after->id);
+      }
+    }
+    sql += " ORDER BY ";
+    if (sort_column != nullptr) sql += std::string(sort_column) + dir + ", ";
+    sql += std::string("e.id") + dir;
+    if (q.limit > 0) {
+      sql += " LIMIT ?";
+      params.emplace_back(static_cast<int64_t>(q.limit) + 1);
+    }
+
+    ListPage page;
+    {
+      SQLite::Statement& stmt = conn_.Prepare(sql);
+      StatementGuard guard(stmt);
+      for (size_t i = 0; i < params.size(); ++i) BindParam(stmt, static_cast<int>(i + 1), params[i]);
+      while (stmt.executeStep()) page.items.push_back(ReadEntity(stmt));
+    }
+    if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
+      page.items.pop_back();
+      page.has_more = true;
+    }
+    LoadProperties(storage, page.items);
+    return page;
+  }
+
+  Result<Entity> Latest(EntityKind kind, int64_t parent_id) {
+    StorageClass storage = StorageOf(kind);
+    std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " +
+                      TablesFor(storage).entity +
+                      " e WHERE e.type_id = ? AND e.parent_id = ? ORDER BY e.create_time DESC, "
+                      "e.id DESC LIMIT 1";
+    SQLite::Statement& stmt = conn_.Prepare(sql);
+    StatementGuard guard(stmt);
+    stmt.bind(1, static_cast<int64_t>(kind));
+    stmt.bind(2, parent_id);
+    if (!stmt.executeStep()) return Status::NotFound("no entity found");
+    std::vector<Entity> rows;
+    rows.push_back(ReadEntity(stmt));
+    LoadProperties(storage, rows);
+    return std::move(rows.front());
+  }
+
+  void Insert(Entity& entity) {
+    Tables t = TablesFor(StorageOf(entity.kind));
+    SQLite::Statement& stmt = conn_.Prepare(
+        std::string("INSERT INTO ") + t.entity +
+        " (type_id, parent_id, name_scope, name, external_id, description, create_time, "
+        "update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    StatementGuard guard(stmt);
+    stmt.bind(1, static_cast<int64_t>(entity.kind));
+    stmt.bind(2, entity.parent_id);
+    stmt.bind(3, entity.name_scope);
+    stmt.bind(4, entity.name);
+    BindOptional(stmt, 5, entity.external_id);
+    BindOptional(stmt, 6, entity.description);
+    stmt.bind(7, entity.create_time_ms);
+    stmt.bind(8, entity.update_time_ms);
+    stmt.exec();
+    entity.id = conn_.db().getLastInsertRowid();
+    WriteProperties(entity);
+  }
+
+  bool Update(const Entity& entity) {
+    Tables t = TablesFor(StorageOf(entity.kind));
+    SQLite::Statement& stmt =
+        conn_.Prepare(std::string("UPDATE ") + t.entity +
+                      " SET external_id = ?, description = ?, update_time = ? WHERE id = ?");
+    StatementGuard guard(stmt);
+    BindOptional(stmt, 1, entity.external_id);
+    BindOptional(stmt, 2, entity.description);
+    stmt.bind(3, entity.update_time_ms);
+    stmt.bind(4, entity.id);
+    if (stmt.exec() == 0) return false;
+    SQLite::Statement& del =
+        conn_.Prepare(std::string("DELETE FROM ") + t.property + " WHERE owner_id = ?");
+    StatementGuard del_guard(del);
+    del.bind(1, entity.id);
+    del.exec();
+    WriteProperties(entity);
+    return true;
+  }
+
+  void Link(int64_t context_id, int64_t artifact_id) {
+    SQLite::Statement& stmt = conn_.Prepare(
+        "INSERT OR IGNORE INTO attribution (context_id, artifact_id) VALUES (?, ?)");
+    StatementGuard guard(stmt);
+    stmt.bind(1, context_id);
+    stmt.bind(2, artifact_id);
+    stmt.exec();
+  }
+
+ private:
+  static void BindOptional(SQLite::Statement& stmt, int index,
+                           const std::optional<std::string>& value) {
+    if (value) {
+      stmt.bind(index, *value);
+    } else {
+      stmt.bind(index);
+    }
+  }
+
+  static Entity ReadEntity(SQLite::Statement& stmt) {
+    Entity e;
+    e.id = stmt.getColumn(0).getInt64();
+    e.kind = static_cast<EntityKind>(stmt.getColumn(1).getInt());
+    e.parent_id = stmt.getColumn(2).getInt64();
+    e.name_scope = stmt.getColumn(3).getString();
+    e.name = stmt.getColumn(4).getString();
+    if (!stmt.getColumn(5).isNull()) e.external_id = stmt.getColumn(5).getString();
+    if (!stmt.getColumn(6).isNull()) e.description = stmt.getColumn(6).getString();
+    e.create_time_ms = stmt.getColumn(7).getInt64();
+    e.update_time_ms = stmt.getColumn(8).getInt64();
+    for (const FieldSpec& field : SpecFor(e.kind).fields) {
+      if (field.storage == FieldStorage::kParentId) {
+        e.fields[std::string(field.json_name)] = e.parent_id;
+      }
+    }
+    return e;
+  }
+
+  // Loads the properties of all `rows` with one statement per 200 rows.
+  void LoadProperties(StorageClass storage, std::vector<Entity>& rows) {
+    if (rows.empty()) return;
+    constexpr size_t kBatch = 200;
+    std::unordered_map<int64_t, Entity*> by_id;
+    by_id.reserve(rows.size());
+    for (Entity& e : rows) by_id[e.id] = &e;
+    for (size_t start = 0; start < rows.size(); start += kBatch) {
+      size_t count = std::min(kBatch, rows.size() - start);
+      std::string sql = std::string(
+                            "SELECT owner_id, is_custom, name, value_type, string_value, "
+                            "int_value, double_value, bool_value FROM ") +
+                        TablesFor(storage).property + " WHERE owner_id IN (";
+      for (size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ",?";
+      sql += ")";
+      SQLite::Statement& stmt = conn_.Prepare(sql);
+      StatementGuard guard(stmt);
+      for (size_t i = 0; i < count; ++i) stmt.bind(static_cast<int>(i + 1), rows[start + i].id);
+      while (stmt.executeStep()) {
+        auto it = by_id.find(stmt.getColumn(0).getInt64());
+        if (it == by_id.end()) continue;
+        ReadProperty(stmt, *it->second);
+      }
+    }
+  }
+
+  static void ReadProperty(SQLite::Statement& stmt, Entity& e) {
+    bool is_custom = stmt.getColumn(1).getInt() != 0;
+    std::string name = stmt.getColumn(2).getString();
+    auto type = static_cast<MetadataValue::Type>(stmt.getColumn(3).getInt());
+    if (is_custom) {
+      MetadataValue v;
+      v.type = type;
+      switch (type) {
+        case MetadataValue::Type::kInt:
+          v.int_value = stmt.getColumn(5).getInt64();
+          break;
+        case MetadataValue::Type::kDouble:
+          v.double_value = stmt.getColumn(6).getDouble();
+          break;
+        case MetadataValue::Type::kBool:
+          v.bool_value = stmt.getColumn(7).getInt() != 0;
+          break;
+        default:
+          v.string_value = stmt.getColumn(4).getString();
+      }
+      e.custom_properties[name] = std::move(v);
+      return;
+    }
+    for (const FieldSpec& field : SpecFor(e.kind).fields) {
+      if (field.storage_name != name || field.storage != FieldStorage::kProperty) continue;
+      std::string key(field.json_name);
+      switch (field.type) {
+        case FieldType::kId:
+        case FieldType::kInt32:
+          e.fields[key] = stmt.getColumn(5).getInt64();
+          break;
+        case FieldType::kDouble:
+          e.fields[key] = stmt.getColumn(6).getDouble();
+          break;
+        case FieldType::kStringList: {
+          std::vector<std::string> items;
+          nlohmann::json parsed = nlohmann::json::parse(stmt.getColumn(4).getString(), nullptr,
+                                                        /*allow_exceptions=*/false);
+          if (parsed.is_array()) {
+            for (const auto& item : parsed) {
+              if (item.is_string()) items.push_back(item.get<std::string>());
+            }
+          }
+          e.fields[key] = std::move(items);
+          break;
+        }
+        default:
+          e.fields[key] = stmt.getColumn(4).getString();
+      }
+      return;
+    }
+  }
+
+  void WriteProperties(const Entity& entity) {
+    SQLite::Statement& stmt = conn_.Prepare(
+        std::string("INSERT INTO ") + TablesFor(StorageOf(entity.kind)).property +
+        " (owner_id, is_custom, name, value_type, string_value, int_value, double_value, "
+        "bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    auto insert = [&](bool custom, const std::string& name, MetadataValue::Type type,
+                      const FieldValue* field, const MetadataValue* meta) {
+      stmt.reset();
+      stmt.clearBindings();
+      stmt.bind(1, entity.id);
+      stmt.bind(2, custom ? 1 : 0);
+      stmt.bind(3, name);
+      stmt.bind(4, static_cast<int>(type));
+      if (meta != nullptr) {
+        switch (type) {
+          case MetadataValue::Type::kInt:
+            stmt.bind(6, meta->int_value);
+            break;
+          case MetadataValue::Type::kDouble:
+            stmt.bind(7, meta->double_value);
+            break;
+          case MetadataValue::Type::kBool:
+            stmt.bind(8, meta->bool_value ? 1 : 0);
+            break;
+          default:
+            stmt.bind(5, meta->string_value);
+        }
+      } else if (const auto* s = std::get_if<std::string>(field)) {
+        stmt.bind(5, *s);
+      } else if (const auto* i = std::get_if<int64_t>(field)) {
+        stmt.bind(6, *i);
+      } else if (const auto* d = std::get_if<double>(field)) {
+        stmt.bind(7, *d);
+      } else if (const auto* b = std::get_if<bool>(field)) {
+        stmt.bind(8, *b ? 1 : 0);
+      } else if (const auto* list = std::get_if<std::vector<std::string>>(field)) {
+        stmt.bind(5, nlohmann::json(*list).dump());
+      }
+      stmt.exec();
+    };
+    StatementGuard guard(stmt);
+    const EntitySpec& spec = SpecFor(entity.kind);
+    for (const auto& [json_name, value] : entity.fields) {
+      const FieldSpec* field = spec.Field(json_name);
+      if (field == nullptr || field->storage != FieldStorage::kProperty) continue;
+      MetadataValue::Type type = MetadataValue::Type::kString;
+      if (std::holds_alternative<int64_t>(value)) type = MetadataValue::Type::kInt;
+      if (std::holds_alternative<double>(value)) type = MetadataValue::Type::kDouble;
+      if (std::holds_alternative<bool>(value)) type = MetadataValue::Type::kBool;
+      insert(false, std::string(field->storage_name), type, &value, nullptr);
+    }
+    for (const auto& [name, value] : entity.custom_properties) {
+      insert(true, name, value.type, nullptr, &value);
+    }
+  }
+
+  Connection& conn_;
+};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class SqliteWriteTransaction : public WriteTransaction {
+ public:
+  SqliteWriteTransaction(Connection& conn, int64_t& last_timestamp)
+      : queries_(conn), last_timestamp_(last_timestamp) {}
+
+  Result<Entity> Get(StorageClass storage, int64_t id) override {
+    try {
+      return queries_.Get(storage, id);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+  Result<ListPage> List(const ListQuery& query) override {
+    try {
+      return queries_.List(query);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+  Result<Entity> Latest(EntityKind kind, int64_t parent_id) override {
+    try {
+      return queries_.Latest(kind, parent_id);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+  int64_t NextTimestamp() override {
+    last_timestamp_ = std::max(NowMs(), last_timestamp_ + 1);
+    return last_timestamp_;
+  }
+  Status Insert(Entity& entity) override {
+    try {
+      queries_.Insert(entity);
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Translate(e, &entity);
+    }
+  }
+  Status Update(const Entity& entity) override {
+    try {
+      if (!queries_.Update(entity)) {
+        return Status::NotFound("no entity with id " + std::to_string(entity.id));
+      }
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Translate(e, &entity);
+    }
+  }
+  Status Link(int64_t context_id, int64_t artifact_id) override {
+    try {
+      queries_.Link(context_id, artifact_id);
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+
+ private:
+  Queries queries_;
+  int64_t& last_timestamp_;
+};
+
+class SqliteRepository : public Repository {
+ public:
+  explicit SqliteRepository(const SqliteOptions& options) : options_(options) {}
+
+  Status Open() {
+    try {
+      writer_ = std::make_unique<Connection>(
+          options_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options_.busy_timeout_ms);
+      in_memory_ = options_.path == ":memory:" || options_.path.empty();
+      if (!in_memory_) {
+        std::string mode = writer_->db().execAndGet("PRAGMA journal_mode = WAL").getString();
+        if (mode != "wal") return Status::Unavailable("cannot enable WAL mode on " + options_.path);
+      }
+      writer_->db().exec(options_.synchronous_full ? "PRAGMA synchronous = FULL"
+                                                   : "PRAGMA synchronous = NORMAL");
+      MR_RETURN_IF_ERROR(Migrate());
+      last_timestamp_ = MaxStoredTimestamp();
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Status::Unavailable("cannot open database " + options_.path + ": " + e.what());
+    }
+  }
+
+  Result<Entity> Get(StorageClass storage, int64_t id) override {
+    return WithReader([&](Queries& q) -> Result<Entity> { return q.Get(storage, id); });
+  }
+  Result<ListPage> List(const ListQuery& query) override {
+    return WithReader([&](Queries& q) -> Result<ListPage> { return q.List(query); });
+  }
+  Result<Entity> Latest(EntityKind kind, int64_t parent_id) override {
+    return WithReader([&](Queries& q) -> Result<Entity> { return q.Latest(kind, parent_id); });
+  }
+
+  Status Write(const std::function<Status(WriteTransaction&)>& fn) override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    int64_t saved_timestamp = last_timestamp_;
+    try {
+      writer_->db().exec("BEGIN IMMEDIATE");
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+    Status status;
+    try {
+      SqliteWriteTransaction tx(*writer_, last_timestamp_);
+      status = fn(tx);
+    } catch (const SQLite::Exception& e) {
+      status = Translate(e);
+    } catch (const std::exception& e) {
+      status = Status::Internal(e.what());
+    }
+    try {
+      if (status.ok()) {
+        writer_->db().exec("COMMIT");
+      } else {
+        writer_->db().exec("ROLLBACK");
+        last_timestamp_ = std::max(saved_timestamp, last_timestamp_);
+      }
+    } catch (const SQLite::Exception& e) {
+      try {
+        writer_->db().exec("ROLLBACK");
+      } catch (...) {
+      }
+      return Translate(e);
+    }
+    return status;
+  }
+
+  Status CheckHealth() override {
+    return WithReader([&](Queries& q) -> Status {
+      SQLite::Statement& stmt =
+          q.connection().Prepare("SELECT max(version), sum(dirty) FROM schema_migrations");
+      StatementGuard guard(stmt);
+      if (!stmt.executeStep()) return Status::Unavailable("schema_migrations is empty");
+      if (stmt.getColumn(0).getInt() != LatestSchemaVersion()) {
+        return Status::Unavailable("database schema is not fully migrated");
+      }
+      if (stmt.getColumn(1).getInt() != 0) return Status::Unavailable("database schema is dirty");
+      return Status::Ok();
+    });
+  }
+
+ private:
+  // Runs `fn` on a pooled read connection (the writer for in-memory DBs).
+  template <typename Fn>
+  auto WithReader(Fn fn) -> decltype(fn(std::declval<Queries&>())) {
+    using R = decltype(fn(std::declval<Queries&>()));
+    if (in_memory_) {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      Queries q(*writer_);
+      try {
+        return fn(q);
+      } catch (const SQLite::Exception& e) {
+        return R(Translate(e));
+      }
+    }
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      if (!pool_.empty()) {
+        conn = std::move(pool_.back());
+        pool_.pop_back();
+      }
+    }
+    try {
+      if (!conn) {
+        conn = std::make_unique<Connection>(options_.path, SQLite::OPEN_READONLY,
+                                            options_.busy_timeout_ms);
+      }
+      Queries q(*conn);
+      R result = fn(q);
+      Release(std::move(conn));
+      return result;
+    } catch (const SQLite::Exception& e) {
+      return R(Translate(e));
+    }
+  }
+
+  void Release(std::unique_ptr<Connection> conn) {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    pool_.push_back(std::move(conn));
+  }
+
+  Status Migrate() {
+    SQLite::Database& db = writer_->db();
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 0, applied_at INTEGER NOT NULL)");
+    int current = db.execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations").getInt();
+    if (current > LatestSchemaVersion()) {
+      return Status::Unavailable("database schema version " + std::to_string(current) +
+                                 " is newer than this binary supports (" +
+                                 std::to_string(LatestSchemaVersion()) + ")");
+    }
+    for (const sqlite::Migration& m : sqlite::Migrations()) {
+      if (m.version <= current) continue;
+      SQLite::Transaction tx(db);
+      db.exec(m.sql);
+      SQLite::Statement record(
+          db, "INSERT INTO schema_migrations (version, name, dirty, applied_at) VALUES (?, ?, 0, ?)");
+      record.bind(1, m.version);
+      record.bind(2, m.name);
+      record.bind(3, NowMs());
+      record.exec();
+      tx.commit();
+    }
+    return Status::Ok();
+  }
+
+  int64_t MaxStoredTimestamp() {
+    int64_t max_ts = 0;
+    for (const char* table : {"context", "artifact", "execution"}) {
+      SQLite::Statement stmt(writer_->db(),
+                             std::string("SELECT coalesce(max(update_time), 0) FROM ") + table);
+      if (stmt.executeStep()) max_ts = std::max(max_ts, stmt.getColumn(0).getInt64());
+    }
+    return max_ts;
+  }
+
+  const SqliteOptions options_;
+  bool in_memory_ = false;
+
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  int64_t last_timestamp_ = 0;          // guarded by write_mu_
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return sqlite::Migrations().back().version; }
+
+Result<std::unique_ptr<Repository>> OpenSqliteRepository(const SqliteOptions& options) {
+  auto repo = std::make_unique<SqliteRepository>(options);
+  MR_RETURN_IF_ERROR(repo->Open());
+  return std::unique_ptr<Repository>(std::move(repo));
+}
+
+}  // namespace mr

@@ -1,0 +1,105 @@
+"""Shared pytest fixtures: start the real model-registry binary on an ephemeral
+loopback port with a fresh SQLite file, and talk HTTP to it.
+
+The binary is taken from $MR_BINARY (default: build/model-registry).
+"""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+API = "/api/model_registry/v1alpha3"
+
+
+def binary_path():
+    return os.environ.get("MR_BINARY", os.path.join(REPO_ROOT, "build", "model-registry"))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RegistryServer:
+    """A running server process; `url` is http://127.0.0.1:<port>."""
+
+    def __init__(self, db_file, extra_args=(), env=None):
+        self.db_file = db_file
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api = self.url + API
+        self.extra_args = list(extra_args)
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+
+    def start(self, timeout=15.0):
+        cmd = [binary_path(), "serve", "--hostname", "127.0.0.1", "--port", str(self.port),
+               "--db-file", self.db_file] + self.extra_args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode(errors="replace")
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {out}")
+            try:
+                r = requests.get(self.api + "/readyz/health", timeout=1)
+                if r.status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("server did not become healthy in time")
+
+    def stop(self, sig=None):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            if sig is None:
+                self.proc.terminate()
+            else:
+                self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc.stdout.close()
+        self.proc = None
+        return code
+
+
+@pytest.fixture
+def tmp_db(tmp_path):
+    return str(tmp_path / "registry.db")
+
+
+@pytest.fixture
+def server(tmp_db):
+    """A fresh server per test (fresh database)."""
+    srv = RegistryServer(tmp_db).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server per test module, for read-mostly tests that create unique names."""
+    db = str(tmp_path_factory.mktemp("db") / "registry.db")
+    srv = RegistryServer(db).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server):
+    """Base URL of the API on a fresh server, e.g. http://127.0.0.1:1234/api/model_registry/v1alpha3."""
+    return server.api
