@@ -1,12 +1,28 @@
 #include "http/error_mapping.h"
 
+#include <string_view>
+
 namespace mr::http {
+namespace {
+
+// Upstream's JSON decoder errors reach clients verbatim ("json: unknown field
+// \"x\"" is regression-tested), while business-layer errors end in the
+// sentinel ": bad request" (§2.1, §2.2).
+bool IsDecodeError(const std::string& message) {
+  for (std::string_view prefix : {"json: ", "invalid JSON", "EOF", "JSON nesting",
+                                  "Request body contains", "Invalid "}) {
+    if (message.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 HttpError ToHttpError(const Status& status) {
   const std::string& m = status.message();
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
-      return {400, "Bad Request", m};
+      return {400, "Bad Request", IsDecodeError(m) ? m : m + ": bad request"};
     // Upstream answers a missing required field with 422 but keeps the
     // "Bad Request" code in the body; the Python suite checks both
     // (kubeflow-api-behaviour.md §2.1, quirk #1).
