@@ -40,7 +40,9 @@ struct ListOptions {
   std::string next_page_token;  // empty: first page
   std::optional<std::string> name;
   std::optional<std::string> external_id;
-  std::optional<EntityKind> artifact_kind;  // artifact lists only
+  // Artifact lists: every visible kind unless artifact_kind narrows it.
+  bool all_artifact_kinds = false;
+  std::optional<EntityKind> artifact_kind;
   std::optional<std::string> name_contains;  // metric history only
   std::optional<std::vector<int64_t>> steps;  // metric history only
 };
@@ -93,12 +95,17 @@ class RegistryService {
   // PATCH /artifacts/{id}: the draft's kind must equal the stored kind.
   Result<Entity> UpdateArtifact(int64_t id, const EntityDraft& patch);
 
-  // Lists `kind` (for artifacts: options.artifact_kind, or all visible kinds).
+  // Lists `kind`, or the artifact kinds chosen by options.all_artifact_kinds
+  // and options.artifact_kind.
   Result<Page> List(EntityKind kind, const ListScope& scope, const ListOptions& options);
 
-  // Finds exactly one entity of `kind` (§9). For kModelArtifact with
-  // `any_artifact_kind`, matches artifacts of every visible kind.
-  Result<Entity> Find(EntityKind kind, const FindQuery& query, bool any_artifact_kind = false);
+  // Finds exactly one entity of `kind` (§9): by name (and parent, for child
+  // kinds) or by externalId. Zero or several matches are kNotFound.
+  Result<Entity> Find(EntityKind kind, const FindQuery& query);
+  // Finds exactly one visible artifact of any kind attached to the parent (by
+  // name) or by externalId. With `must_be`, the match must be of that kind
+  // (404 otherwise; GET /model_artifact).
+  Result<Entity> FindArtifact(const FindQuery& query, std::optional<EntityKind> must_be);
 
   // POST /model_versions/{id}/artifacts and /experiment_runs/{id}/artifacts (§11.1).
   Result<UpsertResult> UpsertArtifact(EntityKind parent_kind, int64_t parent_id, EntityDraft draft);
@@ -117,6 +124,8 @@ class RegistryService {
   Result<Entity> UpdateInTx(WriteTransaction& tx, EntityKind kind, int64_t id,
                             const EntityDraft& patch);
   Result<Page> ListWith(ListQuery query, const ListOptions& options);
+  Result<Entity> FindOne(ListQuery query, const FindQuery& find, bool is_child,
+                         const std::string& plural);
 
   Repository& repo_;
 };

@@ -350,12 +350,11 @@ Result<Page> RegistryService::ListWith(ListQuery query, const ListOptions& optio
 
 Result<Page> RegistryService::List(EntityKind kind, const ListScope& scope,
                                    const ListOptions& options) {
-  const EntitySpec& spec = SpecFor(kind);
   ListQuery query;
   query.kinds = {kind};
   query.filter_kind = kind;
-  if (spec.IsArtifact() && kind != EntityKind::kModelArtifact) {
-    // Generic artifact lists: every visible kind unless artifactType narrows it.
+  if (options.all_artifact_kinds) {
+    // Filter names resolve against ModelArtifact unless artifactType is set (§6.5).
     query.kinds = VisibleArtifactKinds();
     query.filter_kind = EntityKind::kModelArtifact;
   }
@@ -371,24 +370,14 @@ Result<Page> RegistryService::List(EntityKind kind, const ListScope& scope,
   return ListWith(std::move(query), options);
 }
 
-Result<Entity> RegistryService::Find(EntityKind kind, const FindQuery& find,
-                                     bool any_artifact_kind) {
-  const EntitySpec& spec = SpecFor(kind);
-  bool is_child = spec.parent_kind.has_value() || spec.IsArtifact();
-  ListQuery query;
-  query.kinds = any_artifact_kind ? VisibleArtifactKinds() : std::vector<EntityKind>{kind};
-  query.filter_kind = kind;
+Result<Entity> RegistryService::FindOne(ListQuery query, const FindQuery& find, bool is_child,
+                                        const std::string& plural) {
   query.limit = 2;
   if (find.name && (!is_child || find.parent_id)) {
     query.name = find.name;
-    if (is_child) {
-      if (spec.IsArtifact()) {
-        query.linked_context_id = find.parent_id;
-      } else {
-        query.parent_id = find.parent_id;
-      }
-    }
   } else if (find.external_id) {
+    query.parent_id.reset();
+    query.linked_context_id.reset();
     query.external_id = find.external_id;
   } else if (is_child) {
     return Status::InvalidArgument(
@@ -402,19 +391,36 @@ Result<Entity> RegistryService::Find(EntityKind kind, const FindQuery& find,
     criteria += ", parentResourceId=" + (find.parent_id ? std::to_string(*find.parent_id) : "");
   }
   criteria += ", externalId=" + find.external_id.value_or("");
-  if (page.items.empty()) {
-    return Status::NotFound("no " + std::string(spec.plural_name) + " found for " + criteria);
-  }
+  if (page.items.empty()) return Status::NotFound("no " + plural + " found for " + criteria);
   if (page.items.size() > 1) {
-    return Status::NotFound("multiple " + std::string(spec.plural_name) + " found for " +
-                            criteria);
-  }
-  if (any_artifact_kind && kind != EntityKind::kModelArtifact) return page.items.front();
-  if (page.items.front().kind != kind) {
-    return Status::NotFound("artifact with id " + std::to_string(page.items.front().id) +
-                            " is not a " + std::string(spec.display_name));
+    return Status::NotFound("multiple " + plural + " found for " + criteria);
   }
   return std::move(page.items.front());
+}
+
+Result<Entity> RegistryService::Find(EntityKind kind, const FindQuery& find) {
+  const EntitySpec& spec = SpecFor(kind);
+  ListQuery query;
+  query.kinds = {kind};
+  query.filter_kind = kind;
+  bool is_child = spec.parent_kind.has_value();
+  if (is_child && find.parent_id) query.parent_id = find.parent_id;
+  return FindOne(std::move(query), find, is_child, std::string(spec.plural_name));
+}
+
+Result<Entity> RegistryService::FindArtifact(const FindQuery& find,
+                                             std::optional<EntityKind> must_be) {
+  ListQuery query;
+  query.kinds = VisibleArtifactKinds();
+  query.filter_kind = must_be.value_or(EntityKind::kModelArtifact);
+  if (find.parent_id) query.linked_context_id = find.parent_id;
+  std::string plural = must_be ? std::string(SpecFor(*must_be).plural_name) : "artifacts";
+  MR_ASSIGN_OR_RETURN(Entity found, FindOne(std::move(query), find, true, plural));
+  if (must_be && found.kind != *must_be) {
+    return Status::NotFound("artifact with id " + std::to_string(found.id) + " is not a " +
+                            std::string(SpecFor(*must_be).display_name));
+  }
+  return found;
 }
 
 Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int64_t parent_id,

@@ -51,6 +51,7 @@ Result<std::optional<int64_t>> ParseOptionalId(const ApiRequest& req, const char
 
 // Which list parameters a route honours, beyond the common L set (§5.1).
 struct ListFlags {
+  bool all_artifact_kinds = false;
   bool name_and_external_id = false;
   bool artifact_type = false;
   bool metric_history = false;
@@ -58,6 +59,7 @@ struct ListFlags {
 
 Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
   ListOptions options;
+  options.all_artifact_kinds = flags.all_artifact_kinds;
   options.filter_query = req.Query("filterQuery").value_or("");
   if (std::optional<std::string> size = req.Query("pageSize"); size && !size->empty()) {
     int64_t value = 0;
@@ -228,13 +230,26 @@ Handler PatchAnyArtifact() {
   };
 }
 
-Handler Find(K kind, bool any_artifact_kind = false) {
+Result<FindQuery> ParseFindQuery(const ApiRequest& req) {
+  FindQuery query;
+  if (auto name = req.Query("name"); name && !name->empty()) query.name = name;
+  if (auto ext = req.Query("externalId"); ext && !ext->empty()) query.external_id = ext;
+  MR_ASSIGN_OR_RETURN(query.parent_id, ParseOptionalId(req, "parentResourceId"));
+  return query;
+}
+
+Handler Find(K kind) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
-    FindQuery query;
-    if (auto name = req.Query("name"); name && !name->empty()) query.name = name;
-    if (auto ext = req.Query("externalId"); ext && !ext->empty()) query.external_id = ext;
-    MR_ASSIGN_OR_RETURN(query.parent_id, ParseOptionalId(req, "parentResourceId"));
-    return EntityReply(200, service.Find(kind, query, any_artifact_kind));
+    MR_ASSIGN_OR_RETURN(FindQuery query, ParseFindQuery(req));
+    return EntityReply(200, service.Find(kind, query));
+  };
+}
+
+// GET /artifact (any kind) and /model_artifact (must be a model artifact).
+Handler FindArtifact(std::optional<K> must_be) {
+  return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
+    MR_ASSIGN_OR_RETURN(FindQuery query, ParseFindQuery(req));
+    return EntityReply(200, service.FindArtifact(query, must_be));
   };
 }
 
@@ -293,10 +308,13 @@ std::vector<Route> BuildRoutes() {
   using S = ListScope::Kind;
   ListFlags named;
   named.name_and_external_id = true;
+  // Generic artifact lists: every kind, narrowed by artifactType.
   ListFlags typed;
-  typed.artifact_type = true;
-  ListFlags named_typed = named;
-  named_typed.artifact_type = true;
+  typed.all_artifact_kinds = typed.artifact_type = true;
+  ListFlags named_typed = typed;
+  named_typed.name_and_external_id = true;
+  // Artifacts of any kind are stored and found through one generic kind.
+  constexpr K kAnyArtifact = K::kModelArtifact;
 
   return {
       // RegisteredModel (§5.2)
@@ -319,16 +337,16 @@ std::vector<Route> BuildRoutes() {
        Patch(K::kModelVersion)},
       {"GET", "/model_version", "findModelVersion", Find(K::kModelVersion)},
       {"GET", "/model_versions/{modelversionId}/artifacts", "getModelVersionArtifacts",
-       List(K::kDocArtifact, S::kArtifactsOf, K::kModelVersion, false, named_typed)},
+       List(kAnyArtifact, S::kArtifactsOf, K::kModelVersion, false, named_typed)},
       {"POST", "/model_versions/{modelversionId}/artifacts", "upsertModelVersionArtifact",
        UpsertArtifact(K::kModelVersion)},
       // Artifacts, all kinds (§5.4)
       {"GET", "/artifacts", "getArtifacts",
-       List(K::kDocArtifact, S::kAll, std::nullopt, false, typed)},
+       List(kAnyArtifact, S::kAll, std::nullopt, false, typed)},
       {"POST", "/artifacts", "createArtifact", CreateArtifact(std::nullopt)},
       {"GET", "/artifacts/{id}", "getArtifact", GetAnyArtifact()},
       {"PATCH", "/artifacts/{id}", "updateArtifact", PatchAnyArtifact()},
-      {"GET", "/artifact", "findArtifact", Find(K::kDocArtifact, /*any_artifact_kind=*/true)},
+      {"GET", "/artifact", "findArtifact", FindArtifact(std::nullopt)},
       // ModelArtifact typed routes (§5.5)
       {"GET", "/model_artifacts", "getModelArtifacts", List(K::kModelArtifact)},
       {"POST", "/model_artifacts", "createModelArtifact", CreateArtifact(K::kModelArtifact)},
@@ -336,7 +354,7 @@ std::vector<Route> BuildRoutes() {
       {"PATCH", "/model_artifacts/{modelartifactId}", "updateModelArtifact",
        Patch(K::kModelArtifact)},
       {"GET", "/model_artifact", "findModelArtifact",
-       Find(K::kModelArtifact, /*any_artifact_kind=*/true)},
+       FindArtifact(K::kModelArtifact)},
       // ServingEnvironment (§5.6)
       {"GET", "/serving_environments", "getServingEnvironments", List(K::kServingEnvironment)},
       {"POST", "/serving_environments", "createServingEnvironment",
@@ -389,7 +407,7 @@ std::vector<Route> BuildRoutes() {
        Patch(K::kExperimentRun)},
       {"GET", "/experiment_run", "findExperimentRun", Find(K::kExperimentRun)},
       {"GET", "/experiment_runs/{experimentrunId}/artifacts", "getExperimentRunArtifacts",
-       List(K::kDocArtifact, S::kArtifactsOf, K::kExperimentRun, false, typed)},
+       List(kAnyArtifact, S::kArtifactsOf, K::kExperimentRun, false, typed)},
       {"POST", "/experiment_runs/{experimentrunId}/artifacts", "upsertExperimentRunArtifact",
        UpsertArtifact(K::kExperimentRun)},
       {"GET", "/experiment_runs/{experimentrunId}/metric_history",
