@@ -49,7 +49,9 @@ class RegistryServer:
                 out = self.proc.stdout.read().decode(errors="replace")
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {out}")
             try:
-                r = requests.get(self.api + "/readyz/health", timeout=1)
+                # Connection: close, so no idle keep-alive connection delays stop().
+                r = requests.get(self.api + "/readyz/health", timeout=1,
+                                 headers={"Connection": "close"})
                 if r.status_code == 200:
                     return self
             except requests.ConnectionError:
