@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/base64.h"
+#include "http/json_writer.h"
 #include "model_registry/entity_spec.h"
 
 namespace mr::http {
@@ -318,74 +319,144 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
 
 namespace {
 
-json EncodeMetadataValue(const MetadataValue& v) {
+void WriteMetadataValue(JsonWriter& w, const MetadataValue& v) {
+  w.BeginObject();
   switch (v.type) {
     case MetadataValue::Type::kInt:
-      return {{"int_value", std::to_string(v.int_value)}, {"metadataType", "MetadataIntValue"}};
+      w.Key("int_value");
+      w.String(std::to_string(v.int_value));
+      w.Key("metadataType");
+      w.String("MetadataIntValue");
+      break;
     case MetadataValue::Type::kDouble:
-      return {{"double_value", v.double_value}, {"metadataType", "MetadataDoubleValue"}};
+      w.Key("double_value");
+      w.Double(std::isfinite(v.double_value) ? v.double_value : 0);
+      w.Key("metadataType");
+      w.String("MetadataDoubleValue");
+      break;
     case MetadataValue::Type::kBool:
-      return {{"bool_value", v.bool_value}, {"metadataType", "MetadataBoolValue"}};
+      w.Key("bool_value");
+      w.Bool(v.bool_value);
+      w.Key("metadataType");
+      w.String("MetadataBoolValue");
+      break;
     case MetadataValue::Type::kStruct:
       // Upstream emits the struct's JSON text, not base64 (§3.2 quirk).
-      return {{"metadataType", "MetadataStructValue"}, {"struct_value", v.string_value}};
+      w.Key("metadataType");
+      w.String("MetadataStructValue");
+      w.Key("struct_value");
+      w.String(v.string_value);
+      break;
     case MetadataValue::Type::kString:
+      w.Key("metadataType");
+      w.String("MetadataStringValue");
+      w.Key("string_value");
+      w.String(v.string_value);
       break;
   }
-  return {{"metadataType", "MetadataStringValue"}, {"string_value", v.string_value}};
+  w.EndObject();
 }
 
-}  // namespace
-
-json EncodeEntity(const Entity& e) {
+void WriteEntity(JsonWriter& w, const Entity& e) {
   const EntitySpec& spec = SpecFor(e.kind);
-  json out = json::object();
-  out["id"] = std::to_string(e.id);
-  out["name"] = e.name;
-  if (e.external_id) out["externalId"] = *e.external_id;
-  if (e.description) out["description"] = *e.description;
-  out["createTimeSinceEpoch"] = std::to_string(e.create_time_ms);
-  out["lastUpdateTimeSinceEpoch"] = std::to_string(e.update_time_ms);
-  if (!spec.artifact_type.empty()) out["artifactType"] = spec.artifact_type;
+  w.BeginObject();
+  w.Key("id");
+  w.String(std::to_string(e.id));
+  w.Key("name");
+  w.String(e.name);
+  if (e.external_id) {
+    w.Key("externalId");
+    w.String(*e.external_id);
+  }
+  if (e.description) {
+    w.Key("description");
+    w.String(*e.description);
+  }
+  w.Key("createTimeSinceEpoch");
+  w.String(std::to_string(e.create_time_ms));
+  w.Key("lastUpdateTimeSinceEpoch");
+  w.String(std::to_string(e.update_time_ms));
+  if (!spec.artifact_type.empty()) {
+    w.Key("artifactType");
+    w.String(spec.artifact_type);
+  }
   if (!e.custom_properties.empty()) {
-    json props = json::object();
-    for (const auto& [key, value] : e.custom_properties) props[key] = EncodeMetadataValue(value);
-    out["customProperties"] = std::move(props);
+    w.Key("customProperties");
+    w.BeginObject();
+    for (const auto& [key, value] : e.custom_properties) {
+      w.Key(key);
+      WriteMetadataValue(w, value);
+    }
+    w.EndObject();
   }
   for (const FieldSpec& field : spec.fields) {
     auto it = e.fields.find(std::string(field.json_name));
     if (it == e.fields.end() || !field.output) continue;
     const FieldValue& v = it->second;
-    std::string key(field.json_name);
     switch (field.type) {
       case FieldType::kId:
-        if (std::get<int64_t>(v) > 0) out[key] = std::to_string(std::get<int64_t>(v));
-        break;
-      case FieldType::kInt32:
-        out[key] = std::get<int64_t>(v);
-        break;
-      case FieldType::kDouble:
-        if (std::isfinite(std::get<double>(v))) out[key] = std::get<double>(v);
-        break;
-      case FieldType::kStringList:
-        if (!std::get<std::vector<std::string>>(v).empty()) {
-          out[key] = std::get<std::vector<std::string>>(v);
+        if (std::get<int64_t>(v) > 0) {
+          w.Key(field.json_name);
+          w.String(std::to_string(std::get<int64_t>(v)));
         }
         break;
+      case FieldType::kInt32:
+        w.Key(field.json_name);
+        w.Int(std::get<int64_t>(v));
+        break;
+      case FieldType::kDouble:
+        if (std::isfinite(std::get<double>(v))) {
+          w.Key(field.json_name);
+          w.Double(std::get<double>(v));
+        }
+        break;
+      case FieldType::kStringList: {
+        const auto& items = std::get<std::vector<std::string>>(v);
+        if (items.empty()) break;
+        w.Key(field.json_name);
+        w.BeginArray();
+        for (const std::string& item : items) w.String(item);
+        w.EndArray();
+        break;
+      }
       default:
-        out[key] = std::get<std::string>(v);
+        w.Key(field.json_name);
+        w.String(std::get<std::string>(v));
     }
   }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string EntityJson(const Entity& entity) {
+  std::string out;
+  out.reserve(512);
+  JsonWriter w(out);
+  WriteEntity(w, entity);
   return out;
 }
 
-json EncodePage(const Page& page) {
-  json items = json::array();
-  for (const Entity& e : page.items) items.push_back(EncodeEntity(e));
-  return {{"items", std::move(items)},
-          {"nextPageToken", page.next_page_token},
-          {"pageSize", page.page_size},
-          {"size", static_cast<int64_t>(page.items.size())}};
+std::string PageJson(const Page& page) {
+  std::string out;
+  out.reserve(128 + 512 * page.items.size());
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  for (const Entity& e : page.items) WriteEntity(w, e);
+  w.EndArray();
+  w.Key("nextPageToken");
+  w.String(page.next_page_token);
+  w.Key("pageSize");
+  w.Int(page.page_size);
+  w.Key("size");
+  w.Int(static_cast<int64_t>(page.items.size()));
+  w.EndObject();
+  return out;
 }
+
+json EncodeEntity(const Entity& entity) { return json::parse(EntityJson(entity)); }
+json EncodePage(const Page& page) { return json::parse(PageJson(page)); }
 
 }  // namespace mr::http

@@ -34,6 +34,11 @@ inline constexpr int kMaxJsonDepth = 64;
 Result<EntityDraft> DecodeDraft(const nlohmann::json& body, EntityKind kind, BodyMode mode,
                                 bool apply_defaults);
 
+// Response bodies, written directly (see json_writer.h).
+std::string EntityJson(const Entity& entity);
+std::string PageJson(const Page& page);
+
+// The same documents as nlohmann::json values, for tests and tools.
 nlohmann::json EncodeEntity(const Entity& entity);
 nlohmann::json EncodePage(const Page& page);
 

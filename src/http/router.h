@@ -31,7 +31,7 @@ struct ApiRequest {
 
 struct ApiReply {
   int status = 200;
-  nlohmann::json body;
+  std::string body;  // a serialised JSON document
 };
 
 using Handler = std::function<Result<ApiReply>(RegistryService&, const ApiRequest&)>;

@@ -124,12 +124,12 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
 
 Result<ApiReply> EntityReply(int status, Result<Entity> entity) {
   if (!entity.ok()) return entity.status();
-  return ApiReply{status, EncodeEntity(*entity)};
+  return ApiReply{status, EntityJson(*entity)};
 }
 
 Result<ApiReply> PageReply(Result<Page> page) {
   if (!page.ok()) return page.status();
-  return ApiReply{200, EncodePage(*page)};
+  return ApiReply{200, PageJson(*page)};
 }
 
 Result<EntityDraft> DecodeRequest(const ApiRequest& req, K kind, BodyMode mode, bool defaults) {
@@ -273,7 +273,7 @@ Handler UpsertArtifact(K parent_kind) {
                         DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
     MR_ASSIGN_OR_RETURN(UpsertResult result,
                         service.UpsertArtifact(parent_kind, parent_id, std::move(draft)));
-    return ApiReply{result.created_with_201 ? 201 : 200, EncodeEntity(result.entity)};
+    return ApiReply{result.created_with_201 ? 201 : 200, EntityJson(result.entity)};
   };
 }
 

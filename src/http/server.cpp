@@ -230,7 +230,9 @@ class HttpServer::Impl {
       WriteError(res, reply.status());
       return;
     }
-    WriteJson(res, reply->status, reply->body);
+    res.status = reply->status;
+    reply->body += '\n';
+    res.set_content(std::move(reply->body), kJsonContentType);
   }
 
   RegistryService& service_;

@@ -205,10 +205,12 @@ class Queries {
   Connection& connection() { return conn_; }
 
   Result<Entity> Get(StorageClass storage, int64_t id) {
-    Tables t = TablesFor(storage);
-    std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " + t.entity +
-                      " e WHERE e.id = ?";
-    SQLite::Statement& stmt = conn_.Prepare(sql);
+    // Built once per storage class: this is the hottest statement.
+    static const std::string kGetSql[] = {
+        std::string("SELECT ") + kEntityColumns + " FROM context e WHERE e.id = ?",
+        std::string("SELECT ") + kEntityColumns + " FROM artifact e WHERE e.id = ?",
+        std::string("SELECT ") + kEntityColumns + " FROM execution e WHERE e.id = ?"};
+    SQLite::Statement& stmt = conn_.Prepare(kGetSql[static_cast<int>(storage)]);
     StatementGuard guard(stmt);
     stmt.bind(1, id);
     if (!stmt.executeStep()) return Status::NotFound("no entity with id " + std::to_string(id));
@@ -415,13 +417,7 @@ class Queries {
     for (Entity& e : rows) by_id[e.id] = &e;
     for (size_t start = 0; start < rows.size(); start += kBatch) {
       size_t count = std::min(kBatch, rows.size() - start);
-      std::string sql = std::string(
-                            "SELECT owner_id, is_custom, name, value_type, string_value, "
-                            "int_value, double_value, bool_value FROM ") +
-                        TablesFor(storage).property + " WHERE owner_id IN (";
-      for (size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ",?";
-      sql += ")";
-      SQLite::Statement& stmt = conn_.Prepare(sql);
+      SQLite::Statement& stmt = conn_.Prepare(PropertiesSql(storage, count));
       StatementGuard guard(stmt);
       for (size_t i = 0; i < count; ++i) stmt.bind(static_cast<int>(i + 1), rows[start + i].id);
       while (stmt.executeStep()) {
@@ -430,6 +426,22 @@ class Queries {
         ReadProperty(stmt, *it->second);
       }
     }
+  }
+
+  static std::string PropertiesSql(StorageClass storage, size_t count) {
+    auto build = [](StorageClass storage, size_t count) {
+      std::string sql = std::string(
+                            "SELECT owner_id, is_custom, name, value_type, string_value, "
+                            "int_value, double_value, bool_value FROM ") +
+                        TablesFor(storage).property + " WHERE owner_id IN (";
+      for (size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ",?";
+      return sql + ")";
+    };
+    // Single-entity reads are the common case; build their text once.
+    static const std::string kSingle[] = {build(StorageClass::kContext, 1),
+                                          build(StorageClass::kArtifact, 1),
+                                          build(StorageClass::kExecution, 1)};
+    return count == 1 ? kSingle[static_cast<int>(storage)] : build(storage, count);
   }
 
   static void ReadProperty(SQLite::Statement& stmt, Entity& e) {
