@@ -389,10 +389,12 @@ void WriteEntity(JsonWriter& w, const Entity& e) {
     }
     w.EndObject();
   }
-  for (const FieldSpec& field : spec.fields) {
-    auto it = e.fields.find(std::string(field.json_name));
-    if (it == e.fields.end() || !field.output) continue;
-    const FieldValue& v = it->second;
+  // Walk the stored fields (few) rather than the spec (many), so no key
+  // strings are built per response.
+  for (const auto& [name, v] : e.fields) {
+    const FieldSpec* spec_field = spec.Field(name);
+    if (spec_field == nullptr || !spec_field->output) continue;
+    const FieldSpec& field = *spec_field;
     switch (field.type) {
       case FieldType::kId:
         if (std::get<int64_t>(v) > 0) {
