@@ -211,8 +211,8 @@ Handler PatchAnyArtifact() {
     MR_ASSIGN_OR_RETURN(nlohmann::json body, ParseBody(*req.body));
     Result<EntityDraft> patch = DecodeDraft(body, K::kModelArtifact, BodyMode::kOneOf, false);
     if (!patch.ok()) {
-      // A missing or unknown discriminator is reported as a type change
-      // to 'unknown' (§10.7).
+      // A missing or unknown discriminator decodes to no variant, which
+      // upstream reports as a type change to 'unknown' (§2.3, §10.7).
       auto type = body.find("artifactType");
       if (type == body.end() || !type->is_string() ||
           !ArtifactKindFromType(type->get<std::string>())) {
@@ -220,9 +220,8 @@ Handler PatchAnyArtifact() {
         if (!stored.ok()) return stored.status();
         return Status::InvalidArgument(
             "cannot change artifact type from '" +
-            std::string(SpecFor(stored->kind).artifact_type) + "' to '" +
-            (type != body.end() && type->is_string() ? type->get<std::string>() : "unknown") +
-            "': artifact type is immutable");
+            std::string(SpecFor(stored->kind).artifact_type) +
+            "' to 'unknown': artifact type is immutable");
       }
       return patch.status();
     }

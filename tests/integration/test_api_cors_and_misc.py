@@ -1,0 +1,501 @@
+"""Cross-cutting checks over the whole API surface: CORS (§1.3 with PATCH added),
+filterQuery on every list route (§6.1 plus the §14 #8/#9 deviations), a smoke
+request for every route `model-registry routes` prints, 405 for unknown methods
+on known paths (§1.2) and the 56-operation inventory (§15)."""
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from api_helpers import (create_artifact, create_experiment, create_is, create_run, create_se,
+                         create_serve, filter_eq, metric_body, upsert_artifact)
+from helpers import (create_mv, create_rm, expect_error, expect_json, get, ids, is_json_response,
+                     list_body, model_artifact_body, request, unique, upsert_mv_artifact)
+from helpers import server, shared_server  # noqa: F401  (fixture overrides)
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+API_PREFIX = "/api/model_registry/v1alpha3"
+EXTRA_ROUTES = {"readyzHealth", "readyzIsDirty", "getOpenAPISpec"}
+
+# §15: the 56 operations of the API.
+INVENTORY = {
+    "getRegisteredModels", "createRegisteredModel", "getRegisteredModel",
+    "updateRegisteredModel", "findRegisteredModel", "getRegisteredModelVersions",
+    "createRegisteredModelVersion",
+    "getModelVersions", "createModelVersion", "getModelVersion", "updateModelVersion",
+    "findModelVersion", "getModelVersionArtifacts", "upsertModelVersionArtifact",
+    "getArtifacts", "createArtifact", "getArtifact", "updateArtifact", "findArtifact",
+    "getModelArtifacts", "createModelArtifact", "getModelArtifact", "updateModelArtifact",
+    "findModelArtifact",
+    "getServingEnvironments", "createServingEnvironment", "getServingEnvironment",
+    "updateServingEnvironment", "findServingEnvironment", "getEnvironmentInferenceServices",
+    "createEnvironmentInferenceService",
+    "getInferenceServices", "createInferenceService", "getInferenceService",
+    "updateInferenceService", "findInferenceService", "getInferenceServiceModel",
+    "getInferenceServiceVersion", "getInferenceServiceServes", "createInferenceServiceServe",
+    "getExperiments", "createExperiment", "getExperiment", "updateExperiment", "findExperiment",
+    "getExperimentExperimentRuns", "createExperimentExperimentRun",
+    "getExperimentRuns", "createExperimentRun", "getExperimentRun", "updateExperimentRun",
+    "findExperimentRun", "getExperimentRunArtifacts", "upsertExperimentRunArtifact",
+    "getExperimentRunMetricHistory", "getExperimentRunsMetricHistory",
+}
+
+
+def binary_path():
+    return os.environ.get("MR_BINARY", os.path.join(REPO_ROOT, "build", "model-registry"))
+
+
+def served_routes():
+    """[(method, path template relative to the API prefix, operationId)] from the binary."""
+    out = subprocess.run([binary_path(), "routes"], check=True, capture_output=True, text=True,
+                         timeout=20).stdout
+    rows = []
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        method, path, operation_id = line.split()
+        assert path.startswith(API_PREFIX + "/"), line
+        rows.append((method, path[len(API_PREFIX):], operation_id))
+    return rows
+
+
+def _load_document():
+    """The OpenAPI document, with paths made relative to the API prefix."""
+    with open(os.path.join(REPO_ROOT, "openapi", "model-registry.yaml")) as f:
+        document = yaml.safe_load(f)
+    document["paths"] = {path[len(API_PREFIX):] if path.startswith(API_PREFIX + "/") else path:
+                         item for path, item in document["paths"].items()}
+    return document
+
+
+ROUTES = served_routes()
+API_ROUTES = [row for row in ROUTES if row[2] not in EXTRA_ROUTES]
+
+
+@pytest.fixture(scope="module")
+def api(shared_server):
+    return shared_server.api
+
+
+# ================================================================ inventory
+
+def test_routes_lists_56_operations_plus_3_extras():
+    assert len(API_ROUTES) == 56, API_ROUTES
+    assert {row[2] for row in API_ROUTES} == INVENTORY
+    assert len({row[2] for row in ROUTES}) == len(ROUTES) == 59
+    assert {row[2] for row in ROUTES} - INVENTORY == EXTRA_ROUTES
+    assert len({(m, p) for m, p, _ in ROUTES}) == 59, "no (method, path) is served twice"
+
+
+def test_routes_match_the_openapi_document():
+    document = _load_document()
+    documented = {(method.upper(), path, op["operationId"])
+                  for path, item in document["paths"].items()
+                  for method, op in item.items() if isinstance(op, dict) and "operationId" in op}
+    served = {(m, p, o) for m, p, o in API_ROUTES}
+    assert served <= documented, served - documented
+
+
+# ================================================================ CORS
+
+def route_ids(rows):
+    return [f"{m} {p}" for m, p, _ in rows]
+
+
+def concrete(path):
+    """A path template with every {param} replaced by an id."""
+    out = []
+    for segment in path.split("/"):
+        out.append("1" if segment.startswith("{") else segment)
+    return "/".join(out)
+
+
+def allowed_methods(resp):
+    return {m.strip().upper() for m in resp.headers.get("Access-Control-Allow-Methods", "")
+            .split(",") if m.strip()}
+
+
+@pytest.mark.parametrize("method,path,_op", API_ROUTES, ids=route_ids(API_ROUTES))
+def test_cors_preflight_on_every_route(api, method, path, _op):
+    origin = "http://ui.example.com:3000"
+    resp = request("OPTIONS", api + concrete(path), headers={
+        "Origin": origin, "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "Content-Type"})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers.get("Access-Control-Allow-Origin") == origin
+    methods = allowed_methods(resp)
+    assert {"GET", "POST", "PATCH", "OPTIONS"} <= methods, methods
+    assert method in methods
+    assert "content-type" in resp.headers.get("Access-Control-Allow-Headers", "").lower()
+    assert resp.headers.get("Access-Control-Allow-Credentials", "").lower() != "true"
+
+
+def test_cors_preflight_for_patch_echoes_https_origin(api):
+    origin = "https://registry.example.org"
+    resp = request("OPTIONS", api + "/experiment_runs/5", headers={
+        "Origin": origin, "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "content-type, authorization"})
+    assert resp.status_code == 200
+    assert resp.headers.get("Access-Control-Allow-Origin") == origin
+    assert "PATCH" in allowed_methods(resp)
+    assert "authorization" in resp.headers.get("Access-Control-Allow-Headers", "").lower()
+
+
+def test_cors_headers_on_plain_requests(api):
+    origin = "http://localhost:8080"
+    headers = {"Origin": origin}
+    rm = expect_json(request("POST", api + "/registered_models", headers=headers,
+                             json={"name": unique("cors")}), 201)
+    responses = [
+        request("GET", api + "/registered_models", headers=headers),
+        request("PATCH", api + f"/registered_models/{rm['id']}", headers=headers,
+                json={"description": "cors"}),
+        request("GET", api + "/experiment_runs/metric_history", headers=headers),
+        request("GET", api + "/registered_models/987654321", headers=headers),
+        request("POST", api + "/serving_environments", headers=headers, json={}),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 422]
+    for resp in responses:
+        assert resp.headers.get("Access-Control-Allow-Origin") == origin, resp.request.url
+        assert is_json_response(resp)
+
+
+def test_cors_ignores_requests_without_a_web_origin(api):
+    plain = request("GET", api + "/registered_models")
+    assert plain.status_code == 200
+    assert "Access-Control-Allow-Origin" not in plain.headers
+    odd = request("GET", api + "/registered_models", headers={"Origin": "null"})
+    assert odd.status_code == 200
+    assert odd.headers.get("Access-Control-Allow-Origin") in (None, "")
+
+
+# ================================================================ filterQuery on every list route
+
+# Each row: (route template, how a target item is matched). The metric-history rows
+# match on `step`, since their stored name carries an internal suffix.
+LIST_ROUTES = [
+    ("/registered_models", "name"),
+    ("/model_versions", "name"),
+    ("/registered_models/{rm}/versions", "name"),
+    ("/model_versions/{mv}/artifacts", "name"),
+    ("/artifacts", "name"),
+    ("/model_artifacts", "name"),
+    ("/serving_environments", "name"),
+    ("/serving_environments/{se}/inference_services", "name"),
+    ("/inference_services", "name"),
+    ("/inference_services/{is}/serves", "name"),
+    ("/experiments", "name"),
+    ("/experiments/{exp}/experiment_runs", "name"),
+    ("/experiment_runs", "name"),
+    ("/experiment_runs/{run}/artifacts", "name"),
+    ("/experiment_runs/{run}/metric_history", "step"),
+    ("/experiment_runs/metric_history", "step"),
+]
+
+
+def test_list_route_table_covers_every_list_route():
+    """Every operation whose 200 answer is a *List schema is in LIST_ROUTES."""
+    document = _load_document()
+    list_paths = set()
+    for path, item in document["paths"].items():
+        operation = item.get("get")
+        if not isinstance(operation, dict):
+            continue
+        ok = operation.get("responses", {}).get("200", {})
+        ref = ok.get("$ref", "")
+        if ref:
+            ok = document
+            for part in ref.lstrip("#/").split("/"):
+                ok = ok[part]
+        schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("$ref", "").endswith("List"):
+            list_paths.add(path)
+    served_lists = list_paths & {p for m, p, _ in API_ROUTES if m == "GET"}
+    assert len(served_lists) == 16, sorted(served_lists)
+    table = {route.replace("{rm}", "{registeredmodelId}").replace("{mv}", "{modelversionId}")
+             .replace("{se}", "{servingenvironmentId}").replace("{is}", "{inferenceserviceId}")
+             .replace("{exp}", "{experimentId}").replace("{run}", "{experimentrunId}")
+             for route, _ in LIST_ROUTES}
+    assert served_lists == table, served_lists ^ table
+
+
+# Names with both quote kinds, a backslash and LIKE metacharacters.
+TRICKY = "q'\"%_\\"
+
+
+@pytest.fixture(scope="module")
+def world(shared_server):
+    """Two items (target and other) in every list, on the module's server."""
+    api = shared_server.api
+    tag = unique("w")
+    rms = [create_rm(api, f"{tag}-rm-{i}{TRICKY}") for i in range(2)]
+    mvs = [create_mv(api, rms[0]["id"], f"{tag}-mv-{i}{TRICKY}") for i in range(2)]
+    mv_arts = [upsert_mv_artifact(api, mvs[0]["id"],
+                                  model_artifact_body(f"{tag}-ma-{i}{TRICKY}")) for i in range(2)]
+    ses = [create_se(api, f"{tag}-se-{i}{TRICKY}") for i in range(2)]
+    iss = [create_is(api, ses[0]["id"], rms[0]["id"], f"{tag}-is-{i}{TRICKY}") for i in range(2)]
+    serves = [create_serve(api, iss[0]["id"], mvs[0]["id"], name=f"{tag}-sv-{i}{TRICKY}")
+              for i in range(2)]
+    exps = [create_experiment(api, f"{tag}-exp-{i}{TRICKY}") for i in range(2)]
+    runs = [create_run(api, exps[0]["id"], f"{tag}-run-{i}{TRICKY}") for i in range(2)]
+    run_arts = [upsert_artifact(api, "experiment_runs", runs[0]["id"],
+                                metric_body(f"{tag}-m-{i}{TRICKY}", float(i), step=1000 + i))
+                for i in range(2)]
+    history = list_body(api, f"/experiment_runs/{runs[0]['id']}/metric_history")["items"]
+    assert len(history) == 2
+    return {
+        "api": api,
+        "params": {"rm": rms[0]["id"], "mv": mvs[0]["id"], "se": ses[0]["id"],
+                   "is": iss[0]["id"], "exp": exps[0]["id"], "run": runs[0]["id"]},
+        "pairs": {
+            "/registered_models": rms, "/model_versions": mvs,
+            "/registered_models/{rm}/versions": mvs, "/model_versions/{mv}/artifacts": mv_arts,
+            "/artifacts": mv_arts, "/model_artifacts": mv_arts, "/serving_environments": ses,
+            "/serving_environments/{se}/inference_services": iss, "/inference_services": iss,
+            "/inference_services/{is}/serves": serves, "/experiments": exps,
+            "/experiments/{exp}/experiment_runs": runs, "/experiment_runs": runs,
+            "/experiment_runs/{run}/artifacts": run_arts,
+            "/experiment_runs/{run}/metric_history": history,
+            "/experiment_runs/metric_history": history,
+        },
+    }
+
+
+def _condition(field, item, op="="):
+    if field == "step":
+        return f"step {op} {item['step']}"
+    if op == "=":
+        return filter_eq("name", item["name"])
+    return filter_eq("name", item["name"]).replace(" = ", f" {op} ", 1)
+
+
+@pytest.mark.parametrize("route,field", LIST_ROUTES, ids=[r for r, _ in LIST_ROUTES])
+def test_every_list_route_honours_filter_query(world, route, field):
+    api, path = world["api"], route.format(**world["params"])
+    target, other = world["pairs"][route]
+    unfiltered = ids(list_body(api, path)["items"])
+    assert target["id"] in unfiltered and other["id"] in unfiltered
+    assert ids(list_body(api, path, filterQuery=_condition(field, target))["items"]) == \
+        [target["id"]]
+    assert ids(list_body(api, path, filterQuery=_condition(field, other))["items"]) == \
+        [other["id"]]
+    either = f"{_condition(field, target)} OR {_condition(field, other)}"
+    assert ids(list_body(api, path, filterQuery=either)["items"]) == [target["id"], other["id"]]
+    assert ids(list_body(api, path, filterQuery=f"id = {other['id']}")["items"]) == \
+        [other["id"]]
+    assert list_body(api, path, filterQuery=f"id = {target['id']} AND id = {other['id']}"
+                     )["items"] == []
+
+
+@pytest.mark.parametrize("op", ["!=", "<>"])
+@pytest.mark.parametrize("route,field", LIST_ROUTES, ids=[r for r, _ in LIST_ROUTES])
+def test_not_equal_operators_exclude_the_value(world, route, field, op):
+    """`<>` is not-equal, like `!=` (§14 #9 deviation)."""
+    api, path = world["api"], route.format(**world["params"])
+    target, other = world["pairs"][route]
+    remaining = ids(list_body(api, path, filterQuery=_condition(field, target, op))["items"])
+    assert target["id"] not in remaining and other["id"] in remaining
+
+
+@pytest.mark.parametrize("route,field", LIST_ROUTES, ids=[r for r, _ in LIST_ROUTES])
+def test_every_list_route_rejects_bad_filter_syntax(world, route, field):
+    api, path = world["api"], route.format(**world["params"])
+    expect_error(get(api, path, {"filterQuery": f"{field} = "}), 400,
+                 starts_with="invalid filter query syntax")
+
+
+@pytest.mark.parametrize("route,field", LIST_ROUTES, ids=[r for r, _ in LIST_ROUTES])
+def test_every_list_route_treats_blank_filter_as_none(world, route, field):
+    api, path = world["api"], route.format(**world["params"])
+    assert ids(list_body(api, path, filterQuery="  ")["items"]) == \
+        ids(list_body(api, path)["items"])
+
+
+# ================================================================ smoke: every route answers
+
+@pytest.fixture(scope="module")
+def entities(shared_server):
+    """One entity of every kind, with names and externalIds to find them by."""
+    api = shared_server.api
+    rm = create_rm(api, externalId=unique("ext"))
+    mv = create_mv(api, rm["id"])
+    ma = upsert_mv_artifact(api, mv["id"], model_artifact_body(externalId=unique("ext")))
+    se = create_se(api)
+    isvc = create_is(api, se["id"], rm["id"])
+    serve = create_serve(api, isvc["id"], mv["id"])
+    exp = create_experiment(api)
+    run = create_run(api, exp["id"])
+    doc = create_artifact(api, "doc-artifact")
+    return {"rm": rm, "mv": mv, "ma": ma, "se": se, "is": isvc, "serve": serve, "exp": exp,
+            "run": run, "doc": doc}
+
+
+def smoke_request(operation_id, e):
+    """(method, path, query, body, expected status) of a minimal valid request."""
+    rm, mv, ma, se, isvc = e["rm"], e["mv"], e["ma"], e["se"], e["is"]
+    exp, run, doc = e["exp"], e["run"], e["doc"]
+    name = unique("smoke")
+    table = {
+        "getRegisteredModels": ("GET", "/registered_models", None, None, 200),
+        "createRegisteredModel": ("POST", "/registered_models", None, {"name": name}, 201),
+        "getRegisteredModel": ("GET", f"/registered_models/{rm['id']}", None, None, 200),
+        "updateRegisteredModel": ("PATCH", f"/registered_models/{rm['id']}", None,
+                                  {"description": "s"}, 200),
+        "findRegisteredModel": ("GET", "/registered_model", {"name": rm["name"]}, None, 200),
+        "getRegisteredModelVersions": ("GET", f"/registered_models/{rm['id']}/versions", None,
+                                       None, 200),
+        "createRegisteredModelVersion": ("POST", f"/registered_models/{rm['id']}/versions", None,
+                                         {"name": name, "registeredModelId": rm["id"]}, 201),
+        "getModelVersions": ("GET", "/model_versions", None, None, 200),
+        "createModelVersion": ("POST", "/model_versions", None,
+                               {"name": name, "registeredModelId": rm["id"]}, 201),
+        "getModelVersion": ("GET", f"/model_versions/{mv['id']}", None, None, 200),
+        "updateModelVersion": ("PATCH", f"/model_versions/{mv['id']}", None,
+                               {"description": "s"}, 200),
+        "findModelVersion": ("GET", "/model_version",
+                             {"name": mv["name"], "parentResourceId": rm["id"]}, None, 200),
+        "getModelVersionArtifacts": ("GET", f"/model_versions/{mv['id']}/artifacts", None, None,
+                                     200),
+        "upsertModelVersionArtifact": ("POST", f"/model_versions/{mv['id']}/artifacts", None,
+                                       {"artifactType": "doc-artifact", "name": name}, 201),
+        "getArtifacts": ("GET", "/artifacts", None, None, 200),
+        "createArtifact": ("POST", "/artifacts", None, {"artifactType": "doc-artifact"}, 201),
+        "getArtifact": ("GET", f"/artifacts/{doc['id']}", None, None, 200),
+        "updateArtifact": ("PATCH", f"/artifacts/{doc['id']}", None,
+                           {"artifactType": "doc-artifact", "uri": "u"}, 200),
+        "findArtifact": ("GET", "/artifact", {"externalId": ma["externalId"]}, None, 200),
+        "getModelArtifacts": ("GET", "/model_artifacts", None, None, 200),
+        "createModelArtifact": ("POST", "/model_artifacts", None, {}, 201),
+        "getModelArtifact": ("GET", f"/model_artifacts/{ma['id']}", None, None, 200),
+        "updateModelArtifact": ("PATCH", f"/model_artifacts/{ma['id']}", None,
+                                {"modelFormatName": "foo"}, 200),
+        "findModelArtifact": ("GET", "/model_artifact",
+                              {"name": ma["name"], "parentResourceId": mv["id"]}, None, 200),
+        "getServingEnvironments": ("GET", "/serving_environments", None, None, 200),
+        "createServingEnvironment": ("POST", "/serving_environments", None, {"name": name}, 201),
+        "getServingEnvironment": ("GET", f"/serving_environments/{se['id']}", None, None, 200),
+        "updateServingEnvironment": ("PATCH", f"/serving_environments/{se['id']}", None,
+                                     {"description": "s"}, 200),
+        "findServingEnvironment": ("GET", "/serving_environment", {"name": se["name"]}, None,
+                                   200),
+        "getEnvironmentInferenceServices": (
+            "GET", f"/serving_environments/{se['id']}/inference_services", None, None, 200),
+        "createEnvironmentInferenceService": (
+            "POST", f"/serving_environments/{se['id']}/inference_services", None,
+            {"registeredModelId": rm["id"], "servingEnvironmentId": se["id"]}, 201),
+        "getInferenceServices": ("GET", "/inference_services", None, None, 200),
+        "createInferenceService": ("POST", "/inference_services", None,
+                                   {"registeredModelId": rm["id"],
+                                    "servingEnvironmentId": se["id"]}, 201),
+        "getInferenceService": ("GET", f"/inference_services/{isvc['id']}", None, None, 200),
+        "updateInferenceService": ("PATCH", f"/inference_services/{isvc['id']}", None,
+                                   {"runtime": "s"}, 200),
+        "findInferenceService": ("GET", "/inference_service",
+                                 {"name": isvc["name"], "parentResourceId": se["id"]}, None,
+                                 200),
+        "getInferenceServiceModel": ("GET", f"/inference_services/{isvc['id']}/model", None,
+                                     None, 200),
+        "getInferenceServiceVersion": ("GET", f"/inference_services/{isvc['id']}/version", None,
+                                       None, 200),
+        "getInferenceServiceServes": ("GET", f"/inference_services/{isvc['id']}/serves", None,
+                                      None, 200),
+        "createInferenceServiceServe": ("POST", f"/inference_services/{isvc['id']}/serves", None,
+                                        {"modelVersionId": mv["id"]}, 201),
+        "getExperiments": ("GET", "/experiments", None, None, 200),
+        "createExperiment": ("POST", "/experiments", None, {"name": name}, 201),
+        "getExperiment": ("GET", f"/experiments/{exp['id']}", None, None, 200),
+        "updateExperiment": ("PATCH", f"/experiments/{exp['id']}", None, {"owner": "s"}, 200),
+        "findExperiment": ("GET", "/experiment", {"name": exp["name"]}, None, 200),
+        "getExperimentExperimentRuns": ("GET", f"/experiments/{exp['id']}/experiment_runs", None,
+                                        None, 200),
+        "createExperimentExperimentRun": ("POST", f"/experiments/{exp['id']}/experiment_runs",
+                                          None, {"experimentId": exp["id"]}, 201),
+        "getExperimentRuns": ("GET", "/experiment_runs", None, None, 200),
+        "createExperimentRun": ("POST", "/experiment_runs", None, {"experimentId": exp["id"]},
+                                201),
+        "getExperimentRun": ("GET", f"/experiment_runs/{run['id']}", None, None, 200),
+        "updateExperimentRun": ("PATCH", f"/experiment_runs/{run['id']}", None,
+                                {"status": "FINISHED"}, 200),
+        "findExperimentRun": ("GET", "/experiment_run",
+                              {"name": run["name"], "parentResourceId": exp["id"]}, None, 200),
+        "getExperimentRunArtifacts": ("GET", f"/experiment_runs/{run['id']}/artifacts", None,
+                                      None, 200),
+        "upsertExperimentRunArtifact": ("POST", f"/experiment_runs/{run['id']}/artifacts", None,
+                                        {"artifactType": "metric", "name": "m", "value": 1},
+                                        200),
+        "getExperimentRunMetricHistory": ("GET", f"/experiment_runs/{run['id']}/metric_history",
+                                          None, None, 200),
+        "getExperimentRunsMetricHistory": ("GET", "/experiment_runs/metric_history", None, None,
+                                           200),
+    }
+    return table[operation_id]
+
+
+def test_smoke_table_covers_every_operation(entities):
+    for method, path, operation_id in API_ROUTES:
+        smoke_method, smoke_path, _, _, _ = smoke_request(operation_id, entities)
+        assert smoke_method == method, operation_id
+        template_segments = path.split("/")
+        concrete_segments = smoke_path.split("/")
+        assert len(template_segments) == len(concrete_segments), operation_id
+        for template, actual in zip(template_segments, concrete_segments):
+            assert template.startswith("{") or template == actual, operation_id
+
+
+@pytest.mark.parametrize("method,path,operation_id", API_ROUTES, ids=[r[2] for r in API_ROUTES])
+def test_every_operation_answers_a_minimal_valid_request(api, entities, method, path,
+                                                         operation_id):
+    smoke_method, smoke_path, query, body, status = smoke_request(operation_id, entities)
+    kwargs = {"params": query}
+    if body is not None:
+        kwargs["json"] = body
+    resp = request(smoke_method, api + smoke_path, **kwargs)
+    assert resp.status_code < 500, (operation_id, resp.status_code, resp.text[:300])
+    result = expect_json(resp, status)
+    if isinstance(result, dict) and "items" in result:
+        assert isinstance(result["items"], list)
+    else:
+        assert isinstance(result.get("id"), str), result
+
+
+@pytest.mark.parametrize("path,content_type", [("/readyz/health", "text/plain"),
+                                               ("/readyz/isDirty", "text/plain"),
+                                               ("/openapi.yaml", "yaml")])
+def test_extra_routes_answer(api, path, content_type):
+    assert {p for _, p, o in ROUTES if o in EXTRA_ROUTES} == {
+        "/readyz/health", "/readyz/isDirty", "/openapi.yaml"}
+    resp = request("GET", api + path)
+    assert resp.status_code == 200
+    assert content_type in resp.headers.get("Content-Type", "")
+    assert resp.text
+
+
+# ================================================================ 405 on unknown methods
+
+def _methods_by_path():
+    by_path = {}
+    for method, path, _ in ROUTES:
+        by_path.setdefault(path, set()).add(method)
+    # The literal metric_history segment shadows {experimentrunId}; methods served on
+    # the {id} path are left out there, to keep clear of that routing choice.
+    shadow = by_path.get("/experiment_runs/{experimentrunId}", set())
+    by_path["/experiment_runs/metric_history"] |= shadow
+    return by_path
+
+
+WRONG_METHODS = [(method, path)
+                 for path, served in sorted(_methods_by_path().items())
+                 for method in ("GET", "POST", "PATCH", "PUT", "DELETE")
+                 if method not in served]
+
+
+@pytest.mark.parametrize("method,path", WRONG_METHODS, ids=[f"{m} {p}" for m, p in WRONG_METHODS])
+def test_unknown_method_on_known_path_is_405(api, method, path):
+    resp = request(method, api + concrete(path), json={} if method in ("POST", "PATCH", "PUT")
+                   else None)
+    assert resp.status_code == 405, (method, path, resp.status_code, resp.text[:200])
+
+
+def test_every_known_path_has_some_wrong_method():
+    assert len({p for _, p in WRONG_METHODS}) == len({p for _, p, _ in ROUTES})
