@@ -59,11 +59,18 @@ class Connection {
 
   SQLite::Database& db() { return db_; }
 
-  // Returns a cached, reset statement for `sql` (trusted text only).
+  // Bounds the cache. REQUIRES: no statement from Prepare() is in use, so
+  // callers invoke it only between requests (eviction inside Prepare freed
+  // statements that an enclosing call still held).
+  void TrimCache() {
+    if (cache_.size() > kMaxCachedStatements) cache_.clear();
+  }
+
+  // Returns a cached, reset statement for `sql` (trusted text only). The
+  // reference stays valid until the next TrimCache().
   SQLite::Statement& Prepare(const std::string& sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
-      if (cache_.size() > kMaxCachedStatements) cache_.clear();
       it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
     } else {
       it->second->reset();
@@ -735,6 +742,7 @@ class SqliteRepository : public Repository {
       R result = fn(q);
       SQLite::Statement& commit = conn->Prepare("COMMIT");
       commit.exec();
+      conn->TrimCache();
       Release(std::move(conn));
       return result;
     } catch (const SQLite::Exception& e) {
@@ -815,6 +823,7 @@ class SqliteRepository : public Repository {
       }
       fail_all(Translate(e));
     }
+    writer_->TrimCache();
   }
 
   void Release(std::unique_ptr<Connection> conn) {
