@@ -70,12 +70,16 @@ struct Expr {
 //   "invalid filter query syntax: error parsing filter query: "
 // and says at which byte offset and token parsing failed. Keywords (AND, OR,
 // LIKE, ILIKE, IN, TRUE, FALSE) are accepted in any case. Inputs longer than
-// kMaxQueryLength bytes or nested deeper than kMaxDepth are rejected with
-// kInvalidArgument, so no input can exhaust the stack.
+// kMaxQueryLength bytes, nested deeper than kMaxDepth or with more than
+// kMaxComparisons comparisons are rejected with kInvalidArgument, so no input
+// can exhaust the stack or SQLite's limits.
 Result<std::unique_ptr<Expr>> Parse(std::string_view query);
 
 inline constexpr size_t kMaxQueryLength = 64 * 1024;
 inline constexpr int kMaxDepth = 64;
+// Comparisons per query. Keeps the emitted SQL expression far below SQLite's
+// expression-depth limit (1000), so no filter reaches the database as a 500.
+inline constexpr int kMaxComparisons = 256;
 
 // Prints `expr` canonically, for tests and logs: comparisons as
 // `name[.suffix] OP value`, strings double-quoted with `\"` and `\\` escaped,

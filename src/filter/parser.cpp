@@ -411,6 +411,10 @@ class Parser {
 
   // comparison := property op value
   Result<std::unique_ptr<Expr>> ParseComparison() {
+    if (++comparisons_ > kMaxComparisons) {
+      return SyntaxError("more than " + std::to_string(kMaxComparisons) +
+                         " comparisons at offset " + std::to_string(Current().offset));
+    }
     auto node = std::make_unique<Expr>();
     node->kind = Expr::Kind::kCompare;
     Comparison& comparison = node->comparison;
@@ -558,6 +562,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   size_t index_ = 0;
+  int comparisons_ = 0;  // parsed so far, bounded by kMaxComparisons
 };
 
 }  // namespace

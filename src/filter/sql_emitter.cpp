@@ -159,12 +159,18 @@ class Emitter {
       spine.push_back(node);
       node = node->left.get();
     }
-    out_.text.append(spine.size(), '(');
+    // A run of one connective is emitted flat, "(a OR b OR c)", with one
+    // parenthesis per change of connective: SQLite's parser stack (about 100
+    // levels) overflowed on "((((a OR b) OR c) OR d) ...".
+    size_t runs = spine.empty() ? 0 : 1;
+    for (size_t i = 1; i < spine.size(); ++i) runs += spine[i]->kind != spine[i - 1]->kind;
+    out_.text.append(runs, '(');
     MR_RETURN_IF_ERROR(EmitComparison(node->comparison));
     for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
       out_.text += (*it)->kind == Expr::Kind::kAnd ? " AND " : " OR ";
       MR_RETURN_IF_ERROR(Emit(*(*it)->right));
-      out_.text += ')';
+      auto above = std::next(it);
+      if (above == spine.rend() || (*above)->kind != (*it)->kind) out_.text += ')';
     }
     return Status::Ok();
   }

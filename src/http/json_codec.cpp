@@ -87,6 +87,24 @@ Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v)
     return Status::InvalidArgument("metadataType not found or not a string for key " + key);
   }
   const std::string type = type_it->get<std::string>();
+  // Payload keys of other variants are ignored, but never with a wrong type:
+  // our spec declares every payload key's type, so a mistyped one is a 400.
+  struct PayloadKey {
+    const char* name;
+    bool (json::*has_type)() const noexcept;
+    const char* go_type;
+  };
+  static const PayloadKey kPayloadKeys[] = {{"string_value", &json::is_string, "string"},
+                                            {"int_value", &json::is_string, "string"},
+                                            {"double_value", &json::is_number, "float64"},
+                                            {"bool_value", &json::is_boolean, "bool"},
+                                            {"struct_value", &json::is_string, "string"}};
+  for (const PayloadKey& key_spec : kPayloadKeys) {
+    auto it = v.find(key_spec.name);
+    if (it != v.end() && !it->is_null() && !((*it).*key_spec.has_type)()) {
+      return WrongType(*it, key_spec.name, key_spec.go_type);
+    }
+  }
   auto payload = [&](const char* name) -> const json* {
     auto it = v.find(name);
     return it == v.end() || it->is_null() ? nullptr : &*it;

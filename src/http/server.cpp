@@ -94,9 +94,16 @@ class HttpServer::Impl {
     server_.Put(any_path, handle);
     server_.Delete(any_path, handle);
     server_.Options(any_path, handle);
-    server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 413) {
+      // httplib has no handlers for TRACE/CONNECT and answers them 400; they
+      // are well-formed requests for a method no route allows.
+      if (res.status == 400 && (req.method == "TRACE" || req.method == "CONNECT")) {
+        res.status = 405;
+      }
+      if (res.status == 405) {
+        WriteError(res, 405, "Method Not Allowed", "method not allowed");
+      } else if (res.status == 413) {
         WriteError(res, Status::PayloadTooLarge("request body exceeds the configured limit"));
       } else if (res.status == 414) {
         WriteError(res, 414, "Request-URI Too Long", "request URI too long");
@@ -212,7 +219,8 @@ class HttpServer::Impl {
       res.set_content(OpenApiSpecText(), "application/yaml");
       return;
     }
-    http::RouteMatch match = http::MatchRoute(req.method, relative);
+    // HEAD is GET without a body (httplib drops the body when writing).
+    http::RouteMatch match = http::MatchRoute(req.method == "HEAD" ? "GET" : req.method, relative);
     if (match.route == nullptr) {
       if (match.path_known) {
         WriteError(res, 405, "Method Not Allowed", "method not allowed");

@@ -229,21 +229,33 @@ TEST_CASE("Parse cuts long offending tokens in error messages", "[filter][parser
              Catch::EndsWith("unexpected token \"" + std::string(40, 'w') + "...\" at offset 6"));
 }
 
-TEST_CASE("Parse handles a long AND chain at the length limit", "[filter][parser]") {
-  // About 9000 comparisons: deep enough to overflow a recursive walker.
+TEST_CASE("Parse accepts kMaxComparisons comparisons and rejects one more", "[filter][parser]") {
   std::string query = "a=1";
-  size_t connectives = 0;
-  while (query.size() + 8 <= kMaxQueryLength) {
-    query += " AND a=1";
-    ++connectives;
-  }
-  REQUIRE(connectives > 8000);
+  for (int i = 1; i < kMaxComparisons; ++i) query += " AND a=1";
   auto result = Parse(query);
   REQUIRE(result.ok());
   REQUIRE(result.value() != nullptr);
   std::string printed = ToString(*result.value());
-  CHECK(printed.rfind(std::string(connectives, '(') + "(a = 1) AND (a = 1)) AND (a = 1))", 0) == 0);
+  CHECK(printed.rfind(std::string(kMaxComparisons - 1, '(') + "(a = 1) AND (a = 1)) AND (a = 1))",
+                      0) == 0);
   CHECK_THAT(printed, Catch::EndsWith(" AND (a = 1))"));
+
+  auto too_many = Parse(query + " AND a=1");
+  REQUIRE_FALSE(too_many.ok());
+  CHECK(too_many.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(too_many.status().message(),
+             Catch::StartsWith("invalid filter query syntax: error parsing filter query: more than "
+                               "256 comparisons at offset "));
+}
+
+TEST_CASE("Parse rejects a long AND chain at the length limit without deep recursion",
+          "[filter][parser]") {
+  // About 9000 comparisons: a recursive walker would overflow before the cap.
+  std::string query = "a=1";
+  while (query.size() + 8 <= kMaxQueryLength) query += " AND a=1";
+  auto result = Parse(query);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("Parse fills the AST fields", "[filter][parser]") {
