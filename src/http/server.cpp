@@ -79,9 +79,12 @@ class HttpServer::Impl {
     server_.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
     server_.set_keep_alive_max_count(options_.keep_alive_max_requests);
     server_.set_tcp_nodelay(true);
-    server_.set_socket_options([](socket_t sock) {
+    // httplib calls this for the listening socket only; keep its fd so Bind()
+    // can raise the backlog.
+    server_.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd_ = sock;
     });
 
     // Every request goes through our own route table; httplib only reads it.
@@ -135,6 +138,10 @@ class HttpServer::Impl {
       return Status::Unavailable("cannot bind to " + options_.hostname + ":" +
                                  std::to_string(port));
     }
+    // Debian's httplib is compiled with a listen backlog of 5, so a burst of
+    // simultaneous connects overflowed the accept queue and clients saw
+    // resets. Linux applies a second listen() to the new backlog.
+    if (listen_fd_ >= 0) listen(listen_fd_, kListenBacklog);
     return port;
   }
 
@@ -243,8 +250,11 @@ class HttpServer::Impl {
     res.set_content(std::move(reply->body), kJsonContentType);
   }
 
+  static constexpr int kListenBacklog = 4096;  // capped by net.core.somaxconn
+
   RegistryService& service_;
   const ServerOptions options_;
+  socket_t listen_fd_ = -1;
   httplib::Server server_;
 };
 
