@@ -33,7 +33,8 @@ struct ServerOptions {
   // A client that sends nothing for this long is disconnected (slow clients).
   int read_timeout_seconds = 5;
   int write_timeout_seconds = 5;
-  // Idle keep-alive connections are closed after this long.
+  // Idle keep-alive connections are closed after this long (at most
+  // read_timeout_seconds).
   int keep_alive_timeout_seconds = 5;
   // Requests served on one connection before it is closed.
   int keep_alive_max_requests = 10000;

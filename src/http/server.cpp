@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -76,7 +77,11 @@ class HttpServer::Impl {
     server_.set_payload_max_length(options_.max_body_bytes);
     server_.set_read_timeout(options_.read_timeout_seconds, 0);
     server_.set_write_timeout(options_.write_timeout_seconds, 0);
-    server_.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
+    // httplib answers a half-read request with a 400 and then waits for the
+    // next request on that connection, so a stalled client held its worker
+    // for read + keep-alive timeout. Silence is bounded by one number.
+    server_.set_keep_alive_timeout(
+        std::min(options_.keep_alive_timeout_seconds, options_.read_timeout_seconds));
     server_.set_keep_alive_max_count(options_.keep_alive_max_requests);
     server_.set_tcp_nodelay(true);
     // httplib calls this for the listening socket only; keep its fd so Bind()
