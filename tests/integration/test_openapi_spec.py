@@ -1,0 +1,398 @@
+"""openapi/model-registry.yaml: its own consistency, the copy the server serves, and the
+agreement between its operations and the server's route table."""
+import importlib.util
+import os
+import re
+import subprocess
+
+import pytest
+import requests
+import yaml
+
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _shared_conftest():
+    # Loaded by file path: several suites have a conftest.py, so `import conftest` is ambiguous.
+    spec = importlib.util.spec_from_file_location("mr_shared_conftest",
+                                                  os.path.join(TESTS_DIR, "conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_conftest = _shared_conftest()
+API = _conftest.API
+binary_path = _conftest.binary_path
+SPEC_PATH = os.path.join(_conftest.REPO_ROOT, "openapi", "model-registry.yaml")
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+# kubeflow-api-behaviour.md §15, plus the three service routes.
+API_OPERATION_IDS = {
+    "getRegisteredModels", "createRegisteredModel", "getRegisteredModel",
+    "updateRegisteredModel", "findRegisteredModel", "getRegisteredModelVersions",
+    "createRegisteredModelVersion",
+    "getModelVersions", "createModelVersion", "getModelVersion", "updateModelVersion",
+    "findModelVersion", "getModelVersionArtifacts", "upsertModelVersionArtifact",
+    "getArtifacts", "createArtifact", "getArtifact", "updateArtifact", "findArtifact",
+    "getModelArtifacts", "createModelArtifact", "getModelArtifact", "updateModelArtifact",
+    "findModelArtifact",
+    "getServingEnvironments", "createServingEnvironment", "getServingEnvironment",
+    "updateServingEnvironment", "findServingEnvironment", "getEnvironmentInferenceServices",
+    "createEnvironmentInferenceService",
+    "getInferenceServices", "createInferenceService", "getInferenceService",
+    "updateInferenceService", "findInferenceService", "getInferenceServiceModel",
+    "getInferenceServiceVersion", "getInferenceServiceServes", "createInferenceServiceServe",
+    "getExperiments", "createExperiment", "getExperiment", "updateExperiment", "findExperiment",
+    "getExperimentExperimentRuns", "createExperimentExperimentRun",
+    "getExperimentRuns", "createExperimentRun", "getExperimentRun", "updateExperimentRun",
+    "findExperimentRun", "getExperimentRunArtifacts", "upsertExperimentRunArtifact",
+    "getExperimentRunMetricHistory", "getExperimentRunsMetricHistory",
+}
+SERVICE_OPERATION_IDS = {"readyzHealth", "readyzIsDirty", "getOpenAPISpec"}
+UPSERTS = {"upsertModelVersionArtifact", "upsertExperimentRunArtifact"}
+# Bodies the server decodes strictly (unknown fields: 400).
+STRICT_BODIES = {
+    "RegisteredModelCreate", "RegisteredModelUpdate", "ModelVersionCreate", "ModelVersionUpdate",
+    "ModelVersionNestedCreate", "ModelArtifactCreate", "ModelArtifactUpdate",
+    "ServingEnvironmentCreate", "ServingEnvironmentUpdate", "InferenceServiceCreate",
+    "InferenceServiceUpdate", "ServeModelCreate", "ExperimentCreate", "ExperimentUpdate",
+    "ExperimentRunCreate", "ExperimentRunUpdate", "ExperimentRunNestedCreate",
+}
+REQUIRED_ON_CREATE = {
+    "RegisteredModelCreate": {"name"},
+    "ModelVersionCreate": {"name", "registeredModelId"},
+    "ModelVersionNestedCreate": {"name", "registeredModelId"},
+    "ServingEnvironmentCreate": {"name"},
+    "InferenceServiceCreate": {"registeredModelId", "servingEnvironmentId"},
+    "ServeModelCreate": {"modelVersionId"},
+    "ExperimentCreate": {"name"},
+    "ExperimentRunCreate": {"experimentId"},
+    "ExperimentRunNestedCreate": {"experimentId"},
+}
+ARTIFACT_UNIONS = {"Artifact", "ArtifactCreate", "ArtifactUpdate", "ArtifactUpsert"}
+ARTIFACT_TYPES = {"model-artifact", "doc-artifact", "dataset-artifact", "metric", "parameter"}
+LIST_SCHEMAS = {"RegisteredModelList", "ModelVersionList", "ArtifactList", "ModelArtifactList",
+                "ServingEnvironmentList", "InferenceServiceList", "ServeModelList",
+                "ExperimentList", "ExperimentRunList", "MetricList"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    with open(SPEC_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                params = list(item.get("parameters", [])) + op.get("parameters", [])
+                yield method, path, op, params
+
+
+def resolve(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        target = spec
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def body_schema_name(op):
+    ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[-1]
+
+
+def normalise(path):
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+# ---------------------------------------------------------------- the document itself
+
+def test_operation_ids_are_exactly_the_api_plus_service_routes(spec):
+    ids = [op["operationId"] for _, _, op, _ in operations(spec)]
+    assert len(ids) == len(set(ids)), "duplicate operationIds"
+    assert set(ids) == API_OPERATION_IDS | SERVICE_OPERATION_IDS
+    assert len(ids) == 59
+
+
+def test_every_path_is_under_the_api_base_path(spec):
+    assert all(path.startswith(API + "/") for path in spec["paths"])
+
+
+def test_path_parameters_match_the_template(spec):
+    for method, path, op, params in operations(spec):
+        declared = {resolve(spec, p)["name"] for p in params if resolve(spec, p)["in"] == "path"}
+        assert declared == set(re.findall(r"\{([^}]*)\}", path)), (method, path)
+
+
+def test_every_local_reference_resolves(spec):
+    def walk(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                resolve(spec, node)  # raises KeyError when dangling
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(spec)
+
+
+def test_success_statuses_follow_the_server(spec):
+    for method, path, op, _ in operations(spec):
+        success = {code for code in op["responses"] if code.startswith("2")}
+        op_id = op["operationId"]
+        if op_id in UPSERTS:
+            assert success == {"200", "201"}, op_id
+        elif op_id.startswith("create"):
+            assert success == {"201"}, op_id
+        else:
+            assert success == {"200"}, op_id
+
+
+def test_error_statuses_declared_where_they_can_happen(spec):
+    for method, path, op, params in operations(spec):
+        codes = set(op["responses"])
+        op_id = op["operationId"]
+        assert {"500", "503"} <= codes, op_id
+        if "requestBody" in op:
+            assert {"400", "413"} <= codes, op_id
+        if params or "requestBody" in op:
+            assert "400" in codes, op_id
+        if op_id.startswith(("update", "find")) or (
+                op_id.startswith("get") and "{" in path and not path.endswith(
+                    ("/versions", "/artifacts", "/inference_services", "/serves"))):
+            assert "404" in codes, op_id
+        if op_id.startswith("create") and body_schema_name(op) in REQUIRED_ON_CREATE:
+            assert "422" in codes, op_id
+        if "422" in codes:
+            assert body_schema_name(op) in REQUIRED_ON_CREATE, op_id
+
+
+def test_nested_lists_without_parent_check_declare_no_404(spec):
+    by_id = {op["operationId"]: op for _, _, op, _ in operations(spec)}
+    for op_id in ("getRegisteredModelVersions", "getModelVersionArtifacts",
+                  "getExperimentRunArtifacts", "getEnvironmentInferenceServices",
+                  "getInferenceServiceServes"):
+        assert "404" not in by_id[op_id]["responses"], op_id
+    for op_id in ("getExperimentExperimentRuns", "getExperimentRunMetricHistory"):
+        assert "404" in by_id[op_id]["responses"], op_id
+
+
+def test_error_responses_use_the_error_schema(spec):
+    for method, path, op, _ in operations(spec):
+        for code, response in op["responses"].items():
+            if code.startswith("2") or (op["operationId"].startswith("readyz") and code == "503"):
+                continue
+            content = resolve(spec, response)["content"]
+            assert set(content) == {"application/json"}, (op["operationId"], code)
+            assert content["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"}
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"code", "message"}
+    assert {p["type"] for p in error["properties"].values()} == {"string"}
+
+
+def test_api_success_bodies_are_json(spec):
+    for method, path, op, _ in operations(spec):
+        if op["operationId"] in SERVICE_OPERATION_IDS:
+            continue
+        for code, response in op["responses"].items():
+            if code.startswith("2"):
+                assert set(resolve(spec, response)["content"]) == {"application/json"}
+
+
+def test_strict_bodies_forbid_unknown_fields_and_require_the_right_fields(spec):
+    schemas = spec["components"]["schemas"]
+    used = {body_schema_name(op) for _, _, op, _ in operations(spec) if "requestBody" in op}
+    assert STRICT_BODIES <= used
+    for name in STRICT_BODIES:
+        assert schemas[name]["additionalProperties"] is False, name
+        assert set(schemas[name].get("required", [])) == REQUIRED_ON_CREATE.get(name, set()), name
+    for name in used - STRICT_BODIES:
+        assert name in ARTIFACT_UNIONS, name
+
+
+def test_update_bodies_carry_no_defaults(spec):
+    def has_default(node):
+        if isinstance(node, dict):
+            return "default" in node or any(has_default(v) for v in node.values())
+        if isinstance(node, list):
+            return any(has_default(v) for v in node)
+        return False
+    for name, schema in spec["components"]["schemas"].items():
+        if name.endswith(("Update", "UpdateVariant")):
+            assert not has_default(schema), name
+
+
+def test_artifact_unions_dispatch_on_artifact_type(spec):
+    schemas = spec["components"]["schemas"]
+    for union in ARTIFACT_UNIONS:
+        discriminator = schemas[union]["discriminator"]
+        assert discriminator["propertyName"] == "artifactType"
+        assert set(discriminator["mapping"]) == ARTIFACT_TYPES
+        targets = [ref["$ref"] for ref in schemas[union]["oneOf"]]
+        assert sorted(targets) == sorted(discriminator["mapping"].values())
+        for value, target in discriminator["mapping"].items():
+            variant = resolve(spec, {"$ref": target})
+            assert variant["properties"]["artifactType"]["enum"] == [value]
+            assert "artifactType" in variant["required"]
+            if union != "Artifact":  # request members are decoded leniently
+                assert "additionalProperties" not in variant, target
+    for union in ("ArtifactCreate", "ArtifactUpsert"):
+        metric = resolve(spec, {"$ref": schemas[union]["discriminator"]["mapping"]["metric"]})
+        assert "value" in metric["required"], union
+
+
+def test_responses_require_identity_fields(spec):
+    schemas = spec["components"]["schemas"]
+    entities = ["RegisteredModel", "ModelVersion", "ServingEnvironment", "InferenceService",
+                "ServeModel", "Experiment", "ExperimentRun", "ModelArtifact", "DocArtifact",
+                "DataSet", "Metric", "Parameter"]
+    for name in entities:
+        schema = schemas[name]
+        assert {"id", "name", "createTimeSinceEpoch", "lastUpdateTimeSinceEpoch"} <= set(
+            schema["required"]), name
+        for field in ("id", "createTimeSinceEpoch", "lastUpdateTimeSinceEpoch"):
+            assert schema["properties"][field]["type"] == "string", (name, field)
+    for name in LIST_SCHEMAS:
+        schema = schemas[name]
+        assert set(schema["required"]) == {"nextPageToken", "pageSize", "size", "items"}, name
+        props = schema["properties"]
+        assert props["nextPageToken"]["type"] == "string"
+        assert (props["pageSize"]["type"], props["pageSize"]["format"]) == ("integer", "int32")
+        assert props["size"]["type"] == "integer" and props["items"]["type"] == "array"
+
+
+def schemas_reachable_from(spec, roots):
+    seen, pending = set(), list(roots)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "$ref" in node and node["$ref"] not in seen:
+                seen.add(node["$ref"])
+                pending.append(resolve(spec, node))
+            pending.extend(v for k, v in node.items() if k != "$ref")
+        elif isinstance(node, list):
+            pending.extend(node)
+    return {ref.rsplit("/", 1)[-1] for ref in seen if ref.startswith("#/components/schemas/")}
+
+
+def contains_key(node, key):
+    if isinstance(node, dict):
+        return key in node or any(contains_key(v, key) for v in node.values())
+    if isinstance(node, list):
+        return any(contains_key(v, key) for v in node)
+    return False
+
+
+def test_responses_never_allow_null_and_share_no_schema_with_requests(spec):
+    responses = [resolve(spec, r) for _, _, op, _ in operations(spec)
+                 for r in op["responses"].values()]
+    bodies = [op["requestBody"] for _, _, op, _ in operations(spec) if "requestBody" in op]
+    response_schemas = schemas_reachable_from(spec, responses)
+    request_schemas = schemas_reachable_from(spec, bodies)
+    enums = {name for name, s in spec["components"]["schemas"].items() if "enum" in s}
+    assert not (response_schemas & request_schemas) - enums
+    for name in response_schemas:
+        assert not contains_key(spec["components"]["schemas"][name], "nullable"), name
+
+
+def test_optional_request_fields_accept_null_and_required_ones_do_not(spec):
+    # The server reads null on an optional field as "not supplied" (reference §2.3).
+    schemas = spec["components"]["schemas"]
+    for name in STRICT_BODIES:
+        required = set(schemas[name].get("required", []))
+        for prop, schema in schemas[name]["properties"].items():
+            if schema.get("readOnly"):
+                continue
+            assert schema.get("nullable", False) is (prop not in required), (name, prop)
+
+
+def test_custom_property_values_exclude_proto(spec):
+    kinds = {"MetadataIntValue", "MetadataDoubleValue", "MetadataStringValue",
+             "MetadataStructValue", "MetadataBoolValue"}
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["MetadataValue"]["discriminator"]["mapping"]) == kinds
+    assert set(schemas["MetadataValueInput"]["properties"]["metadataType"]["enum"]) == kinds
+
+
+def test_request_bodies_have_no_union_below_their_root(spec):
+    # schemathesis cannot negate a oneOf/anyOf nested inside a body and reports the operation
+    # as a schema error at random, so unions may only sit at the top of a body.
+    def walk(node, where, seen):
+        node_ref = node.get("$ref") if isinstance(node, dict) else None
+        if node_ref:
+            if node_ref in seen:
+                return
+            seen = seen | {node_ref}
+        node = resolve(spec, node)
+        if not isinstance(node, dict):
+            return
+        assert not {"oneOf", "anyOf"} & set(node), f"union at {where}"
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, f"{where}.{name}", seen)
+        for keyword in ("additionalProperties", "items"):
+            if isinstance(node.get(keyword), dict):
+                walk(node[keyword], f"{where}.{keyword}", seen)
+        for index, sub in enumerate(node.get("allOf", [])):
+            walk(sub, f"{where}.allOf[{index}]", seen)
+
+    for method, path, op, _ in operations(spec):
+        if "requestBody" not in op:
+            continue
+        root = resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
+        members = root.get("oneOf", [root])
+        for member in members:
+            member = resolve(spec, member)
+            for name, sub in member.get("properties", {}).items():
+                walk(sub, f"{op['operationId']}.{name}", frozenset())
+
+
+# ---------------------------------------------------------------- the running server
+
+def test_server_serves_this_exact_file(server):
+    resp = requests.get(server.api + "/openapi.yaml", timeout=10)
+    assert resp.status_code == 200
+    media_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    assert media_type == "application/yaml", resp.headers.get("Content-Type")
+    with open(SPEC_PATH, "rb") as f:
+        expected = f.read()
+    assert resp.content == expected, (
+        f"served document ({len(resp.content)} bytes) differs from {SPEC_PATH} "
+        f"({len(expected)} bytes)")
+
+
+def test_spec_operations_equal_the_server_route_table(spec):
+    binary = binary_path()
+    assert os.path.exists(binary), f"server binary {binary} not found (set MR_BINARY)"
+    proc = subprocess.run([binary, "routes"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, f"`model-registry routes` failed: {proc.stderr}"
+    served = set()
+    served_ids = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        # `METHOD PATH [operationId]`
+        method, path = parts[0].upper(), normalise(parts[1])
+        if method in ("OPTIONS", "HEAD"):  # CORS preflight and HEAD are not API routes
+            continue
+        served.add((method, path))
+        if len(parts) > 2:
+            served_ids[(method, path)] = parts[2]
+    declared_ids = {(method.upper(), normalise(path)): op["operationId"]
+                    for method, path, op, _ in operations(spec)}
+    declared = set(declared_ids)
+    only_served = sorted(served - declared)
+    only_declared = sorted(declared - served)
+    assert not only_served and not only_declared, (
+        "route table and OpenAPI document differ:\n"
+        + "".join(f"  served, not in the document: {m} {p}\n" for m, p in only_served)
+        + "".join(f"  in the document, not served: {m} {p}\n" for m, p in only_declared))
+    wrong_ids = {route: (op_id, declared_ids[route]) for route, op_id in served_ids.items()
+                 if declared_ids[route] != op_id}
+    assert not wrong_ids, f"operationId differs (served, declared): {wrong_ids}"
