@@ -24,13 +24,13 @@
 namespace mr {
 
 enum class FieldType {
-  kString,         // JSON string
-  kEnum,           // JSON string from FieldSpec::enum_values
-  kId,             // JSON string of decimal digits (a reference to another entity)
-  kInt64String,    // JSON string holding a decimal int64 (epoch ms)
-  kInt32,          // JSON integer
-  kDouble,         // JSON number
-  kStringList,     // JSON array of strings
+  kString,       // JSON string
+  kEnum,         // JSON string from FieldSpec::enum_values
+  kId,           // JSON string of decimal digits (a reference to another entity)
+  kInt64String,  // JSON string holding a decimal int64 (epoch ms)
+  kInt32,        // JSON integer
+  kDouble,       // JSON number
+  kStringList,   // JSON array of strings
 };
 
 // Where a field's value is stored.
@@ -44,10 +44,10 @@ struct FieldSpec {
   std::string_view storage_name;  // property row name (snake_case)
   FieldType type = FieldType::kString;
   FieldStorage storage = FieldStorage::kProperty;
-  bool in_create = true;          // accepted by the strict *Create body
-  bool in_update = true;          // accepted by the strict *Update body
-  bool required = false;          // required (non-empty) on create
-  bool output = true;             // emitted in responses
+  bool in_create = true;  // accepted by the strict *Create body
+  bool in_update = true;  // accepted by the strict *Update body
+  bool required = false;  // required (non-empty) on create
+  bool output = true;     // emitted in responses
   std::vector<std::string_view> enum_values;
   std::string_view default_value;  // applied on create by plain-struct bodies
 };
@@ -60,8 +60,8 @@ struct EntitySpec {
   std::string_view artifact_type;  // "model-artifact" etc.; empty otherwise
   // The parent kind that scopes names and ids in `parent_id`, if any.
   std::optional<EntityKind> parent_kind;
-  bool name_required = false;      // otherwise a UUID is generated
-  bool name_unique = true;         // false: a UUID name_scope is assigned
+  bool name_required = false;  // otherwise a UUID is generated
+  bool name_unique = true;     // false: a UUID name_scope is assigned
   std::vector<FieldSpec> fields;
 
   // Returns the field named `json_name`, or nullptr.

@@ -51,18 +51,18 @@ enum class ValueSuffix { kString, kInt, kDouble, kBool };
 enum class CompareOp { kEq, kNe, kLt, kLe, kGt, kGe, kLike, kILike, kIn };
 
 struct Comparison {
-  std::string property;                // dotted path joined with '.', suffix removed
-  std::optional<ValueSuffix> suffix;   // explicit type suffix, if any
+  std::string property;               // dotted path joined with '.', suffix removed
+  std::optional<ValueSuffix> suffix;  // explicit type suffix, if any
   CompareOp op = CompareOp::kEq;
-  std::vector<Literal> values;         // one value, or the IN list (may be empty)
-  bool is_list = false;                // the value was written as "( ... )"
+  std::vector<Literal> values;  // one value, or the IN list (may be empty)
+  bool is_list = false;         // the value was written as "( ... )"
 };
 
 struct Expr {
   enum class Kind { kAnd, kOr, kCompare };
   Kind kind = Kind::kCompare;
-  std::unique_ptr<Expr> left, right;   // kAnd, kOr
-  Comparison comparison;               // kCompare
+  std::unique_ptr<Expr> left, right;  // kAnd, kOr
+  Comparison comparison;              // kCompare
 };
 
 // Parses `query`. Returns a null pointer for an empty or whitespace-only query.
@@ -119,8 +119,8 @@ using PropertyResolver =
 using SqlParam = std::variant<int64_t, double, std::string>;
 
 struct SqlFragment {
-  std::string text;               // a boolean SQL expression with '?' placeholders
-  std::vector<SqlParam> params;   // in placeholder order
+  std::string text;              // a boolean SQL expression with '?' placeholders
+  std::vector<SqlParam> params;  // in placeholder order
 };
 
 // Emits a boolean SQL expression for `expr`.
@@ -138,7 +138,6 @@ struct SqlFragment {
 // Errors: kInvalidArgument from the resolver, or for LIKE/ILIKE on non-string
 // values.
 Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,
-                            std::string_view owner_id_column,
-                            std::string_view property_table);
+                            std::string_view owner_id_column, std::string_view property_table);
 
 }  // namespace mr::filter

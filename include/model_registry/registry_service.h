@@ -43,7 +43,7 @@ struct ListOptions {
   // Artifact lists: every visible kind unless artifact_kind narrows it.
   bool all_artifact_kinds = false;
   std::optional<EntityKind> artifact_kind;
-  std::optional<std::string> name_contains;  // metric history only
+  std::optional<std::string> name_contains;   // metric history only
   std::optional<std::vector<int64_t>> steps;  // metric history only
 };
 

@@ -41,13 +41,13 @@ struct ListQuery {
   std::vector<EntityKind> kinds;
   // The kind whose FieldSpec resolves filter property names.
   EntityKind filter_kind = EntityKind::kRegisteredModel;
-  const filter::Expr* filter = nullptr;      // not owned; null means none
-  std::optional<int64_t> parent_id;          // parent_id column equals
-  std::optional<int64_t> linked_context_id;  // artifacts attached to this context
-  std::optional<std::string> name;           // exact name
-  std::optional<std::string> external_id;    // exact externalId
-  std::optional<std::string> name_contains;  // substring of name (metric history)
-  std::optional<std::vector<int64_t>> steps; // metric `step` in this set
+  const filter::Expr* filter = nullptr;       // not owned; null means none
+  std::optional<int64_t> parent_id;           // parent_id column equals
+  std::optional<int64_t> linked_context_id;   // artifacts attached to this context
+  std::optional<std::string> name;            // exact name
+  std::optional<std::string> external_id;     // exact externalId
+  std::optional<std::string> name_contains;   // substring of name (metric history)
+  std::optional<std::vector<int64_t>> steps;  // metric `step` in this set
   OrderField order = OrderField::kId;
   bool descending = false;
   int32_t limit = 0;  // 0: no limit

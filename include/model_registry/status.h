@@ -55,8 +55,7 @@ const char* StatusCodeName(StatusCode code);
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string m) {
@@ -65,9 +64,7 @@ class [[nodiscard]] Status {
   static Status MissingRequired(std::string m) {
     return Status(StatusCode::kMissingRequired, std::move(m));
   }
-  static Status NotFound(std::string m) {
-    return Status(StatusCode::kNotFound, std::move(m));
-  }
+  static Status NotFound(std::string m) { return Status(StatusCode::kNotFound, std::move(m)); }
   static Status AlreadyExists(std::string m) {
     return Status(StatusCode::kAlreadyExists, std::move(m));
   }
@@ -80,9 +77,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) {
     return Status(StatusCode::kUnavailable, std::move(m));
   }
-  static Status Internal(std::string m) {
-    return Status(StatusCode::kInternal, std::move(m));
-  }
+  static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -99,7 +94,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(data_).ok());
   }
@@ -128,16 +123,16 @@ class [[nodiscard]] Result {
 #define MR_STATUS_CONCAT(a, b) MR_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define MR_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    ::mr::Status mr_status_tmp_ = (expr);           \
+#define MR_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    ::mr::Status mr_status_tmp_ = (expr);            \
     if (!mr_status_tmp_.ok()) return mr_status_tmp_; \
   } while (0)
 
 // `lhs = value of expr` (a Result<T>), or returns its Status from the
 // enclosing function. `lhs` may be a declaration: MR_ASSIGN_OR_RETURN(auto x, f());
-#define MR_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto MR_STATUS_CONCAT(mr_result_, __LINE__) = (expr);                  \
-  if (!MR_STATUS_CONCAT(mr_result_, __LINE__).ok())                      \
-    return MR_STATUS_CONCAT(mr_result_, __LINE__).status();              \
+#define MR_ASSIGN_OR_RETURN(lhs, expr)                      \
+  auto MR_STATUS_CONCAT(mr_result_, __LINE__) = (expr);     \
+  if (!MR_STATUS_CONCAT(mr_result_, __LINE__).ok())         \
+    return MR_STATUS_CONCAT(mr_result_, __LINE__).status(); \
   lhs = std::move(MR_STATUS_CONCAT(mr_result_, __LINE__)).value()

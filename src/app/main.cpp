@@ -95,13 +95,15 @@ int main(int argc, char** argv) {
       ->envname("MR_MAX_BODY_KIB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
-  serve->add_option("--read-timeout", server_options.read_timeout_seconds,
-                    "Seconds a client may stay silent mid-request before it is dropped")
+  serve
+      ->add_option("--read-timeout", server_options.read_timeout_seconds,
+                   "Seconds a client may stay silent mid-request before it is dropped")
       ->envname("MR_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  serve->add_flag("--sync-full", db_options.synchronous_full,
-                  "fsync every commit (survives power loss, slower writes)")
+  serve
+      ->add_flag("--sync-full", db_options.synchronous_full,
+                 "fsync every commit (survives power loss, slower writes)")
       ->envname("MR_SYNC_FULL");
   serve->add_flag("--hello-endpoint", server_options.enable_hello_endpoint,
                   "Serve GET /hello (benchmark ceiling)");

@@ -148,68 +148,41 @@ std::map<EntityKind, EntitySpec> BuildSpecs() {
         ParentRef("experimentId", "experiment_id", true),
         CreateOnly(Typed("startTimeSinceEpoch", "start_time_since_epoch", T::kInt64String))}});
 
-  add({EntityKind::kModelArtifact,
-       StorageClass::kArtifact,
-       "model artifact",
-       "model artifacts",
-       "model-artifact",
-       std::nullopt,
-       false,
-       true,
+  add({EntityKind::kModelArtifact, StorageClass::kArtifact, "model artifact", "model artifacts",
+       "model-artifact", std::nullopt, false, true,
        With(ArtifactCommon(),
             {Str("uri", "uri"), Str("modelFormatName", "model_format_name"),
              Str("modelFormatVersion", "model_format_version"), Str("storageKey", "storage_key"),
-             Str("storagePath", "storage_path"),
-             Str("serviceAccountName", "service_account_name"),
+             Str("storagePath", "storage_path"), Str("serviceAccountName", "service_account_name"),
              Str("modelSourceKind", "model_source_kind"),
              Str("modelSourceClass", "model_source_class"),
-             Str("modelSourceGroup", "model_source_group"),
-             Str("modelSourceId", "model_source_id"),
+             Str("modelSourceGroup", "model_source_group"), Str("modelSourceId", "model_source_id"),
              Str("modelSourceName", "model_source_name")})});
 
-  add({EntityKind::kDocArtifact,
-       StorageClass::kArtifact,
-       "doc artifact",
-       "doc artifacts",
-       "doc-artifact",
-       std::nullopt,
-       false,
-       true,
-       With(ArtifactCommon(), {Str("uri", "uri")})});
+  add({EntityKind::kDocArtifact, StorageClass::kArtifact, "doc artifact", "doc artifacts",
+       "doc-artifact", std::nullopt, false, true, With(ArtifactCommon(), {Str("uri", "uri")})});
 
-  add({EntityKind::kDataSet,
-       StorageClass::kArtifact,
-       "dataset artifact",
-       "dataset artifacts",
-       "dataset-artifact",
-       std::nullopt,
-       false,
+  add({EntityKind::kDataSet, StorageClass::kArtifact, "dataset artifact", "dataset artifacts",
+       "dataset-artifact", std::nullopt, false,
        /*name_unique=*/false,
        With(ArtifactCommon(),
             {Str("uri", "uri"), Str("digest", "digest"), Str("sourceType", "source_type"),
              Str("source", "source"), Str("schema", "schema"), Str("profile", "profile")})});
 
   std::vector<FieldSpec> metric_fields =
-      With(ArtifactCommon(), {Typed("value", "value", T::kDouble),
-                              Typed("timestamp", "timestamp", T::kInt64String),
-                              Typed("step", "step", T::kInt32)});
+      With(ArtifactCommon(),
+           {Typed("value", "value", T::kDouble), Typed("timestamp", "timestamp", T::kInt64String),
+            Typed("step", "step", T::kInt32)});
   add({EntityKind::kMetric, StorageClass::kArtifact, "metric artifact", "metric artifacts",
        "metric", std::nullopt, false, true, metric_fields});
   add({EntityKind::kMetricHistory, StorageClass::kArtifact, "metric artifact", "metric artifacts",
        "metric", std::nullopt, false, false, metric_fields});
 
-  add({EntityKind::kParameter,
-       StorageClass::kArtifact,
-       "parameter artifact",
-       "parameter artifacts",
-       "parameter",
-       std::nullopt,
-       false,
-       true,
+  add({EntityKind::kParameter, StorageClass::kArtifact, "parameter artifact", "parameter artifacts",
+       "parameter", std::nullopt, false, true,
        With(ArtifactCommon(),
-            {Str("value", "value"),
-             Enum("parameterType", "parameter_type", {"string", "number", "boolean", "object"},
-                  "")})});
+            {Str("value", "value"), Enum("parameterType", "parameter_type",
+                                         {"string", "number", "boolean", "object"}, "")})});
 
   FieldSpec serve_version = Required(Typed("modelVersionId", "model_version_id", T::kId));
   serve_version.in_update = false;

@@ -221,8 +221,9 @@ Result<Entity> RegistryService::Create(EntityDraft draft) {
       if (priv != version->custom_properties.end() &&
           priv->second.type == MetadataValue::Type::kString &&
           priv->second.string_value == "true") {
-        return Status::FailedPrecondition("cannot deploy private HuggingFace model: model version " +
-                                          std::to_string(version->id) + " is private");
+        return Status::FailedPrecondition(
+            "cannot deploy private HuggingFace model: model version " +
+            std::to_string(version->id) + " is private");
       }
     }
     if (spec.parent_kind && !spec.IsArtifact()) {
@@ -445,8 +446,9 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
     }
 
     std::optional<int64_t> existing_id = draft.id;
-    if (!existing_id && (draft.kind == EntityKind::kMetric || draft.kind == EntityKind::kParameter) &&
-        draft.name && !draft.name->empty()) {
+    if (!existing_id &&
+        (draft.kind == EntityKind::kMetric || draft.kind == EntityKind::kParameter) && draft.name &&
+        !draft.name->empty()) {
       // Metrics and parameters are updated in place by name under a parent.
       ListQuery same_name;
       same_name.kinds = {draft.kind};

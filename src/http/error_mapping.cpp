@@ -9,8 +9,8 @@ namespace {
 // \"x\"" is regression-tested), while business-layer errors end in the
 // sentinel ": bad request" (§2.1, §2.2).
 bool IsDecodeError(const std::string& message) {
-  for (std::string_view prefix : {"json: ", "invalid JSON", "EOF", "JSON nesting",
-                                  "Request body contains", "Invalid "}) {
+  for (std::string_view prefix :
+       {"json: ", "invalid JSON", "EOF", "JSON nesting", "Request body contains", "Invalid "}) {
     if (message.compare(0, prefix.size(), prefix) == 0) return true;
   }
   return false;

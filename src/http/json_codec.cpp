@@ -303,10 +303,12 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
                (key == "createTimeSinceEpoch" || key == "lastUpdateTimeSinceEpoch")) {
       // Read-only; full-model bodies accept and ignore them (§0).
       MR_ASSIGN_OR_RETURN(std::string ignored, AsString(value, key));
-    } else if (const FieldSpec* field = spec.Field(key); field != nullptr && Accepts(*field, mode)) {
+    } else if (const FieldSpec* field = spec.Field(key);
+               field != nullptr && Accepts(*field, mode)) {
       // An empty reference counts as not supplied, so a required one gives
       // 422 rather than a parse error (§2.3).
-      if (field->type == FieldType::kId && value.is_string() && value.get_ref<const std::string&>().empty()) {
+      if (field->type == FieldType::kId && value.is_string() &&
+          value.get_ref<const std::string&>().empty()) {
         continue;
       }
       MR_ASSIGN_OR_RETURN(FieldValue decoded, DecodeField(*field, value));

@@ -47,9 +47,9 @@ struct Route {
 const std::vector<Route>& ApiRoutes();
 
 struct RouteMatch {
-  const Route* route = nullptr;      // set when method and path match
-  std::vector<std::string> params;   // path parameters, in order
-  bool path_known = false;           // some route has this path (405 vs 404)
+  const Route* route = nullptr;     // set when method and path match
+  std::vector<std::string> params;  // path parameters, in order
+  bool path_known = false;          // some route has this path (405 vs 404)
 };
 
 // Matches `path` (relative to kApiBasePath) and `method`.

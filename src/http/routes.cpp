@@ -218,10 +218,9 @@ Handler PatchAnyArtifact() {
           !ArtifactKindFromType(type->get<std::string>())) {
         Result<Entity> stored = service.GetArtifact(id);
         if (!stored.ok()) return stored.status();
-        return Status::InvalidArgument(
-            "cannot change artifact type from '" +
-            std::string(SpecFor(stored->kind).artifact_type) +
-            "' to 'unknown': artifact type is immutable");
+        return Status::InvalidArgument("cannot change artifact type from '" +
+                                       std::string(SpecFor(stored->kind).artifact_type) +
+                                       "' to 'unknown': artifact type is immutable");
       }
       return patch.status();
     }
@@ -255,10 +254,10 @@ Handler FindArtifact(std::optional<K> must_be) {
 // POST /artifacts and /model_artifacts: always a create; an id is ignored.
 Handler CreateArtifact(std::optional<K> typed_kind) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
-    MR_ASSIGN_OR_RETURN(
-        EntityDraft draft,
-        typed_kind ? DecodeRequest(req, *typed_kind, BodyMode::kCreate, /*defaults=*/true)
-                   : DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
+    MR_ASSIGN_OR_RETURN(EntityDraft draft,
+                        typed_kind
+                            ? DecodeRequest(req, *typed_kind, BodyMode::kCreate, /*defaults=*/true)
+                            : DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
     draft.id.reset();
     draft.parent_id.reset();
     return EntityReply(201, service.Create(std::move(draft)));
@@ -332,8 +331,7 @@ std::vector<Route> BuildRoutes() {
       {"GET", "/model_versions", "getModelVersions", List(K::kModelVersion)},
       {"POST", "/model_versions", "createModelVersion", Create(K::kModelVersion)},
       {"GET", "/model_versions/{modelversionId}", "getModelVersion", Get(K::kModelVersion)},
-      {"PATCH", "/model_versions/{modelversionId}", "updateModelVersion",
-       Patch(K::kModelVersion)},
+      {"PATCH", "/model_versions/{modelversionId}", "updateModelVersion", Patch(K::kModelVersion)},
       {"GET", "/model_version", "findModelVersion", Find(K::kModelVersion)},
       {"GET", "/model_versions/{modelversionId}/artifacts", "getModelVersionArtifacts",
        List(kAnyArtifact, S::kArtifactsOf, K::kModelVersion, false, named_typed)},
@@ -352,12 +350,10 @@ std::vector<Route> BuildRoutes() {
       {"GET", "/model_artifacts/{modelartifactId}", "getModelArtifact", Get(K::kModelArtifact)},
       {"PATCH", "/model_artifacts/{modelartifactId}", "updateModelArtifact",
        Patch(K::kModelArtifact)},
-      {"GET", "/model_artifact", "findModelArtifact",
-       FindArtifact(K::kModelArtifact)},
+      {"GET", "/model_artifact", "findModelArtifact", FindArtifact(K::kModelArtifact)},
       // ServingEnvironment (§5.6)
       {"GET", "/serving_environments", "getServingEnvironments", List(K::kServingEnvironment)},
-      {"POST", "/serving_environments", "createServingEnvironment",
-       Create(K::kServingEnvironment)},
+      {"POST", "/serving_environments", "createServingEnvironment", Create(K::kServingEnvironment)},
       {"GET", "/serving_environments/{servingenvironmentId}", "getServingEnvironment",
        Get(K::kServingEnvironment)},
       {"PATCH", "/serving_environments/{servingenvironmentId}", "updateServingEnvironment",
@@ -409,8 +405,8 @@ std::vector<Route> BuildRoutes() {
        List(kAnyArtifact, S::kArtifactsOf, K::kExperimentRun, false, typed)},
       {"POST", "/experiment_runs/{experimentrunId}/artifacts", "upsertExperimentRunArtifact",
        UpsertArtifact(K::kExperimentRun)},
-      {"GET", "/experiment_runs/{experimentrunId}/metric_history",
-       "getExperimentRunMetricHistory", MetricHistory(true)},
+      {"GET", "/experiment_runs/{experimentrunId}/metric_history", "getExperimentRunMetricHistory",
+       MetricHistory(true)},
   };
 }
 

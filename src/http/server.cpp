@@ -183,16 +183,16 @@ class HttpServer::Impl {
     // Null-byte guard (§1.3), before anything reads the values.
     for (const auto& [name, value] : req.params) {
       if (HasNulByte(value) || HasNulByte(name)) {
-        WriteError(res, Status::InvalidArgument("Invalid " + name + " query parameter: invalid " +
-                                                name +
-                                                " parameter: contains null bytes which are not "
-                                                "allowed"));
+        WriteError(res,
+                   Status::InvalidArgument("Invalid " + name + " query parameter: invalid " + name +
+                                           " parameter: contains null bytes which are not "
+                                           "allowed"));
         return;
       }
     }
     if (HasNulByte(req.body)) {
-      WriteError(res, Status::InvalidArgument(
-                          "Request body contains null bytes which are not allowed"));
+      WriteError(res,
+                 Status::InvalidArgument("Request body contains null bytes which are not allowed"));
       return;
     }
 
