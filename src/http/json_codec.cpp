@@ -119,10 +119,17 @@ Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v)
     const json* p = payload("int_value");
     if (p == nullptr) return MetadataValue::Int(0);
     MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "int_value"));
-    std::optional<int64_t> n = ParseDecimal(s);
-    // Stored and emitted as int32, matching upstream and the client's regex.
-    if (!n || *n < INT32_MIN || *n > INT32_MAX) {
-      return Status::InvalidArgument("unable to decode as int32 \"" + s + "\" for key " + key);
+    // At most nine digits: always an int32 (upstream's limit) and always
+    // readable by the official client, whose model accepts ^-?[0-9]{1,9}$
+    // after normalisation; a ten-digit int32 would be stored but unreadable.
+    size_t digits_start = !s.empty() && s[0] == '-' ? 1 : 0;
+    size_t digits = s.size() - digits_start;
+    bool all_digits = digits >= 1 && digits <= 9 &&
+                      s.find_first_not_of("0123456789", digits_start) == std::string::npos;
+    std::optional<int64_t> n = all_digits ? ParseDecimal(s) : std::nullopt;
+    if (!n) {
+      return Status::InvalidArgument("unable to decode as int32 \"" + s + "\" for key " + key +
+                                     ": expected at most nine decimal digits");
     }
     return MetadataValue::Int(*n);
   }
@@ -178,8 +185,8 @@ Result<FieldValue> DecodeField(const FieldSpec& field, const json& v) {
     }
     case FieldType::kId: {
       MR_ASSIGN_OR_RETURN(std::string s, AsString(v, name));
-      std::optional<int64_t> id = ParseDecimal(s);
-      if (!id || *id < 0 || *id > INT32_MAX) {
+      std::optional<int64_t> id = ParseWireId(s);
+      if (!id) {
         return Status::InvalidArgument("invalid " + std::string(name) + " \"" + s +
                                        "\": must be a decimal id");
       }
@@ -231,6 +238,16 @@ std::string InvalidArtifactType() {
 }
 
 }  // namespace
+
+std::optional<int64_t> ParseWireId(std::string_view text) {
+  if (text.empty() || text.size() > 9 || text[0] < '1' || text[0] > '9') return std::nullopt;
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -294,8 +311,8 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
       }
     } else if ((mode == BodyMode::kFull || lenient) && key == "id") {
       MR_ASSIGN_OR_RETURN(std::string s, AsString(value, key));
-      std::optional<int64_t> id = ParseDecimal(s);
-      if (!id || *id <= 0 || *id > INT32_MAX) {
+      std::optional<int64_t> id = ParseWireId(s);
+      if (!id) {
         return Status::InvalidArgument("invalid id \"" + s + "\": must be a decimal id");
       }
       draft.id = *id;

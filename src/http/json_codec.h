@@ -3,7 +3,9 @@
 // bodies (kubeflow-api-behaviour.md §2.3, §3, §4).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,10 @@ enum class BodyMode {
   kFull,    // strict full-model schema of the nested creates (accepts id)
   kOneOf,   // artifact oneOf: artifactType picks the kind; unknown fields ignored
 };
+
+// Parses an entity id as the API writes it: ^[1-9][0-9]{0,8}$ (the official
+// client's pattern). Anything else, "0" and leading zeros included, is nullopt.
+std::optional<int64_t> ParseWireId(std::string_view text);
 
 // Parses a request body. Errors: kInvalidArgument for empty bodies, invalid
 // JSON (including invalid UTF-8), nesting deeper than kMaxJsonDepth, and

@@ -25,28 +25,25 @@ std::vector<std::string_view> Split(std::string_view path) {
   return parts;
 }
 
-// Parses a path id: decimal digits within int32 (§2.2).
+// Parses a path id; anything but ^[1-9][0-9]{0,8}$ is a 400 (§2.2).
 Result<int64_t> ParsePathId(const std::string& text, K kind) {
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < 0 ||
-      value > INT32_MAX) {
+  std::optional<int64_t> id = ParseWireId(text);
+  if (!id) {
     return Status::InvalidArgument("invalid " + std::string(SpecFor(kind).display_name) +
                                    " ID: \"" + text + "\" is not a valid id");
   }
-  return value;
+  return *id;
 }
 
 Result<std::optional<int64_t>> ParseOptionalId(const ApiRequest& req, const char* param) {
   std::optional<std::string> text = req.Query(param);
   if (!text || text->empty()) return std::optional<int64_t>();
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || ptr != text->data() + text->size() || value < 0 || value > INT32_MAX) {
+  std::optional<int64_t> id = ParseWireId(*text);
+  if (!id) {
     return Status::InvalidArgument("invalid " + std::string(param) + " \"" + *text +
                                    "\": must be a decimal id");
   }
-  return std::optional<int64_t>(value);
+  return id;
 }
 
 // Which list parameters a route honours, beyond the common L set (§5.1).
@@ -107,8 +104,11 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
         item.erase(item.find_last_not_of(' ') + 1);
         if (!item.empty()) {
           int64_t value = 0;
-          auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
-          if (ec != std::errc() || ptr != item.data() + item.size()) {
+          // A leading '+' is accepted, as upstream's strconv.ParseInt does.
+          const char* begin = item.data() + (item.size() > 1 && item[0] == '+' ? 1 : 0);
+          auto [ptr, ec] = std::from_chars(begin, item.data() + item.size(), value);
+          if (ec != std::errc() || ptr != item.data() + item.size() ||
+              (*begin == '-' && begin != item.data())) {
             return Status::InvalidArgument("invalid step ID '" + item +
                                            "': must be a valid integer");
           }

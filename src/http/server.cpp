@@ -95,7 +95,9 @@ class HttpServer::Impl {
     // Every request goes through our own route table; httplib only reads it.
     // (A pre-routing handler would run before the body is read.)
     auto handle = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-    const std::string any_path = ".*";
+    // std::regex's '.' excludes line terminators, and paths may carry an
+    // encoded CR or LF; this pattern matches every path.
+    const std::string any_path = R"([\s\S]*)";
     server_.Get(any_path, handle);
     server_.Post(any_path, handle);
     server_.Patch(any_path, handle);
@@ -115,6 +117,8 @@ class HttpServer::Impl {
         WriteError(res, Status::PayloadTooLarge("request body exceeds the configured limit"));
       } else if (res.status == 414) {
         WriteError(res, 414, "Request-URI Too Long", "request URI too long");
+      } else if (res.status == 404) {
+        WriteError(res, 404, "Not Found", "404 page not found");
       } else if (res.status >= 400 && res.status < 500) {
         WriteError(res, res.status, "Bad Request", "malformed HTTP request");
       } else {

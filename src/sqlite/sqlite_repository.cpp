@@ -53,6 +53,14 @@ class Connection {
       : db_(path, flags | SQLite::OPEN_NOMUTEX) {
     db_.setBusyTimeout(busy_timeout_ms);
     db_.exec("PRAGMA foreign_keys = ON");
+    // Statement and savepoint journals stay in memory: otherwise each write
+    // batch spills its savepoint journal to a new temp file (open, unlink,
+    // pwrite, pread). See docs/BENCHMARKS.md.
+    db_.exec("PRAGMA temp_store = MEMORY");
+    // The pool opens one reader per concurrent request; at the default 2 MiB
+    // page cache each, 64 readers held ~100 MiB after load. The OS page cache
+    // holds the data anyway: 256 KiB each measured as fast (docs/BENCHMARKS.md).
+    if ((flags & SQLite::OPEN_READONLY) != 0) db_.exec("PRAGMA cache_size = -256");
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -122,15 +122,22 @@ def test_every_value_kind_round_trips(kind):
     check_all_values_out(kind.fetch(created)["customProperties"])
 
 
-def test_int32_extremes_round_trip(kind):
-    # The whole int32 range is accepted (§3.2), although the OpenAPI pattern for
-    # int_value (like upstream's and the Python client's) allows only 9 digits.
-    with openapi_validation_suspended():
-        created = kind.create({"max": cp_int("2147483647"), "min": cp_int("-2147483648")})
-        fetched = kind.fetch(created)
+def test_nine_digit_extremes_round_trip(kind):
+    # Nine digits is the limit: always an int32 (§3.2) and always readable by
+    # the official client, whose int_value regex allows at most nine digits.
+    created = kind.create({"max": cp_int("999999999"), "min": cp_int("-999999999")})
+    fetched = kind.fetch(created)
     for entity in (created, fetched):
-        assert entity["customProperties"] == {"max": cp_int("2147483647"),
-                                              "min": cp_int("-2147483648")}
+        assert entity["customProperties"] == {"max": cp_int("999999999"),
+                                              "min": cp_int("-999999999")}
+
+
+@pytest.mark.parametrize("text", ["2147483647", "-2147483648", "1000000000", "+5", "0x10"])
+def test_int_values_beyond_nine_digits_or_not_decimal_are_400(api, text):
+    name = unique("int")
+    resp = post(api, "/registered_models", {"name": name, "customProperties": {"k": cp_int(text)}})
+    expect_error(resp, 400)
+    expect_error(get(api, "/registered_model", params={"name": name}), 404)
 
 
 def test_struct_output_is_plain_json_not_base64(api):

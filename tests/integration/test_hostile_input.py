@@ -400,9 +400,19 @@ def test_bad_parent_ids_in_nested_routes_are_400(hostile):
 
 
 def test_missing_ids_in_range_are_404(hostile):
-    for path in ("/registered_models/0", "/registered_models/2147483647",
-                 "/model_versions/2147483647", "/artifacts/2147483647"):
+    for path in ("/registered_models/999999999", "/model_versions/999999999",
+                 "/artifacts/999999999", "/serving_environments/1"):
         check_error(requests.get(hostile.api + path, timeout=TIMEOUT), {404})
+
+
+@pytest.mark.parametrize("raw_id", ["0", "007", "1000000000", "2147483647", "-1", "+1", "1.0"])
+def test_ids_outside_the_wire_grammar_are_400(hostile, raw_id):
+    # Ids are ^[1-9][0-9]{0,8}$ on the wire (the official client's pattern).
+    for path in (f"/registered_models/{raw_id}", f"/registered_models/{raw_id}/versions",
+                 f"/artifacts/{raw_id}"):
+        check_error(requests.get(hostile.api + path, timeout=TIMEOUT), {400})
+    check_error(requests.get(hostile.api + "/model_version", timeout=TIMEOUT,
+                             params={"name": "v", "parentResourceId": raw_id}), {400})
 
 
 # ---------------------------------------------------------------- pageSize and tokens
@@ -634,3 +644,11 @@ def test_stalled_connections_beyond_threads_release_workers_within_the_timeout(s
     finally:
         for sock in stalled:
             sock.close()
+
+
+@pytest.mark.parametrize("encoded", ["%0D", "%0A", "%0D%0A"])
+def test_encoded_line_breaks_in_a_path_id_are_400(hostile, encoded):
+    # Found by schemathesis: httplib's route regex did not match a decoded CR,
+    # so the request fell through to a mislabelled 404.
+    for path in (f"/registered_models/1{encoded}", f"/inference_services/{encoded}x/serves"):
+        check_error(requests.get(hostile.api + path, timeout=TIMEOUT), {400})

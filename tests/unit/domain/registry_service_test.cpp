@@ -310,20 +310,24 @@ TEST_CASE("Top-level names may have 255 characters, not 256", "[domain][create][
   CHECK(r->Create(ext).ok());
 }
 
-TEST_CASE("Version names count the '<rmId>:' prefix against 255", "[domain][create][length]") {
+TEST_CASE("Names scoped by a parent, and artifact names, allow 250 characters",
+          "[domain][create][length]") {
   Registry r;
   Entity rm = r.CreateModel("m");
-  // len(str(rmId)) + 1 + len(name) <= 255
-  const size_t allowed = 255 - std::to_string(rm.id).size() - 1;
-  EntityDraft ok = Registry::Named(K::kModelVersion, std::string(allowed, 'v'));
+  EntityDraft ok = Registry::Named(K::kModelVersion, std::string(250, 'v'));
   ok.parent_id = rm.id;
   CHECK(r->Create(ok).ok());
 
-  EntityDraft too_long = Registry::Named(K::kModelVersion, std::string(allowed + 1, 'w'));
+  EntityDraft too_long = Registry::Named(K::kModelVersion, std::string(251, 'w'));
   too_long.parent_id = rm.id;
   Result<Entity> v = r->Create(too_long);
   REQUIRE_FALSE(v.ok());
   CHECK(CodeOf(v) == StatusCode::kInvalidArgument);
+
+  // Standalone artifacts have no parent but the same limit.
+  CHECK(r->Create(Registry::Named(K::kDocArtifact, std::string(250, 'd'))).ok());
+  CHECK(CodeOf(r->Create(Registry::Named(K::kDocArtifact, std::string(251, 'd')))) ==
+        StatusCode::kInvalidArgument);
 
   // The Python suite's numbers: 250 characters pass, 255 fail.
   EntityDraft py_ok = Registry::Named(K::kModelVersion, std::string(250, 'p'));
