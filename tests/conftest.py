@@ -41,12 +41,17 @@ class RegistryServer:
     def start(self, timeout=15.0):
         cmd = [binary_path(), "serve", "--hostname", "127.0.0.1", "--port", str(self.port),
                "--db-file", self.db_file] + self.extra_args
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        # The log goes to a file, never an unread pipe: a full pipe would block
+        # the server.
+        self.log_path = self.db_file + ".log"
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode(errors="replace")
+                with open(self.log_path, "rb") as log:
+                    out = log.read().decode(errors="replace")
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {out}")
             try:
                 # Connection: close, so no idle keep-alive connection delays stop().
@@ -74,7 +79,7 @@ class RegistryServer:
                 self.proc.kill()
                 self.proc.wait()
         code = self.proc.returncode
-        self.proc.stdout.close()
+        self.log.close()
         self.proc = None
         return code
 

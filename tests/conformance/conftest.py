@@ -1,7 +1,7 @@
 """Fixtures for driving the official Python client (`model-registry`, pinned to 0.3.9) against our
 binary. The `server` fixture (fresh process + fresh SQLite file per test) comes from tests/conftest.py.
 
-Install the client with `pip install -r tests/conformance/requirements.txt`; without it (or with a
+Install the client with `pip install -r tests/requirements.txt`; without it (or with a
 different version) every conformance test is skipped with a clear reason instead of giving results
 that were never checked against that client's wire behaviour.
 """
@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
     if installed == PINNED_CLIENT_VERSION:
         return
     reason = (f"needs model-registry=={PINNED_CLIENT_VERSION} "
-              f"(installed: {installed or 'none'}); see tests/conformance/requirements.txt")
+              f"(installed: {installed or 'none'}); see tests/requirements.txt")
     for item in items:
         if "/conformance/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.skip(reason=reason))
