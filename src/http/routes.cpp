@@ -58,7 +58,9 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
   ListOptions options;
   options.all_artifact_kinds = flags.all_artifact_kinds;
   options.filter_query = req.Query("filterQuery").value_or("");
-  if (std::optional<std::string> size = req.Query("pageSize"); size && !size->empty()) {
+  // pageSize is an integer: present means a number ("" too is a 400); absent
+  // or 0 means no limit (§7).
+  if (std::optional<std::string> size = req.Query("pageSize")) {
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), value);
     if (ec != std::errc() || ptr != size->data() + size->size() || value < INT32_MIN ||

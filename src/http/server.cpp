@@ -194,6 +194,16 @@ class HttpServer::Impl {
         return;
       }
     }
+    // No API parameter is a list: a repeated one is ambiguous, not "the first".
+    for (auto it = req.params.begin(); it != req.params.end();) {
+      auto next = req.params.upper_bound(it->first);
+      if (std::next(it) != next) {
+        WriteError(res, Status::InvalidArgument("Invalid " + it->first + " query parameter: given " +
+                                                "more than once"));
+        return;
+      }
+      it = next;
+    }
     if (HasNulByte(req.body)) {
       WriteError(res,
                  Status::InvalidArgument("Request body contains null bytes which are not allowed"));

@@ -652,3 +652,21 @@ def test_encoded_line_breaks_in_a_path_id_are_400(hostile, encoded):
     # so the request fell through to a mislabelled 404.
     for path in (f"/registered_models/1{encoded}", f"/inference_services/{encoded}x/serves"):
         check_error(requests.get(hostile.api + path, timeout=TIMEOUT), {400})
+
+
+# (An identical repeat, pageSize=5&pageSize=5, is merged by httplib's parser and
+# is unambiguous, so it is not listed.)
+@pytest.mark.parametrize("query", ["pageSize=&pageSize=5", "pageSize=5&pageSize=6",
+                                   "filterQuery=id%3D1&filterQuery=id%3D2", "name=a&name=b"])
+def test_repeated_query_parameters_are_400(hostile, query):
+    # Found by schemathesis: no API parameter is a list, so a repeated one is
+    # ambiguous; the server used to read the first and ignore the rest.
+    for path in ("/registered_models", "/experiment_runs/metric_history", "/registered_model"):
+        check_error(requests.get(f"{hostile.api}{path}?{query}", timeout=TIMEOUT), {400})
+
+
+def test_empty_page_size_is_400_but_empty_token_is_the_first_page(hostile):
+    check_error(requests.get(hostile.api + "/registered_models?pageSize=", timeout=TIMEOUT), {400})
+    resp = requests.get(hostile.api + "/registered_models?pageSize=1&nextPageToken=",
+                        timeout=TIMEOUT)
+    assert resp.status_code == 200, resp.text
