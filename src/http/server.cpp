@@ -198,8 +198,8 @@ class HttpServer::Impl {
     for (auto it = req.params.begin(); it != req.params.end();) {
       auto next = req.params.upper_bound(it->first);
       if (std::next(it) != next) {
-        WriteError(res, Status::InvalidArgument("Invalid " + it->first + " query parameter: given " +
-                                                "more than once"));
+        WriteError(res, Status::InvalidArgument("Invalid " + it->first +
+                                                " query parameter: given " + "more than once"));
         return;
       }
       it = next;

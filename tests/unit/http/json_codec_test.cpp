@@ -180,9 +180,9 @@ TEST_CASE("MetadataValue decoding", "[http][codec][metadata]") {
     CHECK(*min == MetadataValue::Int(-999999999LL));
     // Ten digits are refused even within int32: the official client cannot
     // read them back.
-    for (const char* bad : {R"("2147483647")", R"("-2147483648")", R"("1000000000")", R"("+5")",
-                            R"("1e3")", R"("1.5")", R"("")", R"(" 7")", R"("seven")", R"("-")", "7",
-                            "7.0", "true"}) {
+    for (const char* bad :
+         {R"("2147483647")", R"("-2147483648")", R"("1000000000")", R"("+5")", R"("1e3")",
+          R"("1.5")", R"("")", R"(" 7")", R"("seven")", R"("-")", "7", "7.0", "true"}) {
       INFO("int_value " << bad);
       Result<MetadataValue> v = DecodeProperty(
           std::string(R"({"metadataType":"MetadataIntValue","int_value":)") + bad + "}");
