@@ -251,7 +251,10 @@ class Queries {
       sql += " WHERE e.type_id = ?";
       params.emplace_back(static_cast<int64_t>(q.kinds.front()));
     } else {
-      sql += " WHERE e.type_id IN (";
+      // The unary '+' keeps the planner off the type index: walking it once
+      // per kind and sorting the union read every artifact for each page.
+      // Walking rowid (or a time index) in order stops at the page limit.
+      sql += " WHERE +e.type_id IN (";
       for (size_t i = 0; i < q.kinds.size(); ++i) {
         sql += i == 0 ? "?" : ", ?";
         params.emplace_back(static_cast<int64_t>(q.kinds[i]));
