@@ -107,13 +107,21 @@ std::string NewUuid() {
 }
 
 std::string EncodePageToken(const Cursor& cursor) {
-  return Base64Encode(std::to_string(cursor.id) + ":" + std::to_string(cursor.sort_value));
+  // Unpadded: a token pasted unencoded into a URL keeps working, since a
+  // query parser may drop '=' characters.
+  std::string token =
+      Base64Encode(std::to_string(cursor.id) + ":" + std::to_string(cursor.sort_value));
+  while (!token.empty() && token.back() == '=') token.pop_back();
+  return token;
 }
 
 Result<Cursor> DecodePageToken(const std::string& token) {
   auto invalid = [&] { return Status::InvalidArgument("invalid nextPageToken: " + token); };
   if (token.size() > 1024) return invalid();
-  std::optional<std::string> text = Base64Decode(token);
+  // Accept tokens with or without their base64 padding.
+  std::string padded = token;
+  if (padded.find('=') == std::string::npos) padded.append((4 - padded.size() % 4) % 4, '=');
+  std::optional<std::string> text = Base64Decode(padded);
   if (!text) return invalid();
   size_t colon = text->find(':');
   if (colon == std::string::npos) return invalid();

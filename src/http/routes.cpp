@@ -434,8 +434,16 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   // path matched, rows with more {params} no longer apply (metric_history is
   // never an id).
   size_t matched_literals = 0;
-  for (const Route& route : ApiRoutes()) {
-    std::vector<std::string_view> pattern = Split(route.path);
+  // Pattern segments are split once; only the request path is split per call.
+  static const auto* patterns = [] {
+    auto* split = new std::vector<std::vector<std::string_view>>();
+    for (const Route& route : ApiRoutes()) split->push_back(Split(route.path));
+    return split;
+  }();
+  const std::vector<Route>& routes = ApiRoutes();
+  for (size_t r = 0; r < routes.size(); ++r) {
+    const Route& route = routes[r];
+    const std::vector<std::string_view>& pattern = (*patterns)[r];
     if (pattern.size() != parts.size()) continue;
     std::vector<std::string> params;
     bool ok = true;

@@ -1,4 +1,5 @@
-// Page tokens are base64("<id>:<sortValue>") (kubeflow-api-behaviour.md §7).
+// Page tokens are base64("<id>:<sortValue>") without padding
+// (kubeflow-api-behaviour.md §7); decoding accepts padded tokens too.
 // Every expected token below was computed by hand (`printf '5:5' | base64`),
 // never by the code under test.
 #include <catch2/catch.hpp>
@@ -16,11 +17,11 @@ std::string Repeat(const std::string& unit, int times) {
   return out;
 }
 
-TEST_CASE("EncodePageToken writes base64 of id:sortValue", "[domain][token]") {
+TEST_CASE("EncodePageToken writes unpadded base64 of id:sortValue", "[domain][token]") {
   CHECK(EncodePageToken(Cursor{5, 5}) == "NTo1");
-  CHECK(EncodePageToken(Cursor{12, 1714400000000}) == "MTI6MTcxNDQwMDAwMDAwMA==");
+  CHECK(EncodePageToken(Cursor{12, 1714400000000}) == "MTI6MTcxNDQwMDAwMDAwMA");
   CHECK(EncodePageToken(Cursor{2147483647, 5}) == "MjE0NzQ4MzY0Nzo1");
-  CHECK(EncodePageToken(Cursor{5, -3}) == "NTotMw==");
+  CHECK(EncodePageToken(Cursor{5, -3}) == "NTotMw");
 }
 
 TEST_CASE("DecodePageToken accepts well-formed tokens", "[domain][token]") {
@@ -34,6 +35,8 @@ TEST_CASE("DecodePageToken accepts well-formed tokens", "[domain][token]") {
       {"MTI6MTcxNDQwMDAwMDAwMA==", 12, 1714400000000},  // "12:1714400000000"
       {"MjE0NzQ4MzY0Nzo1", 2147483647, 5},              // "2147483647:5", the int32 max id
       {"NTotMw==", 5, -3},                              // "5:-3"
+      {"NTotMw", 5, -3},                                // "5:-3", unpadded
+      {"MTI6MTcxNDQwMDAwMDAwMA", 12, 1714400000000},    // unpadded
   };
   for (const Case& c : cases) {
     INFO("token " << c.token);
@@ -61,7 +64,8 @@ TEST_CASE("DecodePageToken rejects malformed tokens with kInvalidArgument", "[do
   };
   const std::vector<Case> cases = {
       {"!!!!", "not base64 alphabet"},
-      {"NTo", "base64 length not a multiple of 4"},
+      {"NTo", "\"5:\" once re-padded: empty sort value"},
+      {"NTotM", "five characters cannot be re-padded to base64"},
       {"NT=1", "padding in the middle"},
       {"NTp4_-==", "URL-safe alphabet"},
       {"NTU=", "\"55\": no colon"},
