@@ -113,7 +113,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version arrive here as "errors" with exit code 0.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "model-registry: %s (see --help)\n", e.what());
+    return e.get_exit_code();
   }
 
   if (app.got_subcommand("routes")) {
