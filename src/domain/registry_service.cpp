@@ -78,6 +78,28 @@ void Merge(Entity& entity, const EntityDraft& patch) {
   if (patch.custom_properties) entity.custom_properties = *patch.custom_properties;
 }
 
+// Builds a not-yet-stored entity from a create draft under `parent_id`.
+Entity NewEntity(const EntityDraft& draft, int64_t parent_id) {
+  const EntitySpec& spec = SpecFor(draft.kind);
+  Entity entity;
+  entity.kind = draft.kind;
+  entity.name = draft.name && !draft.name->empty() ? *draft.name : NewUuid();
+  entity.external_id = draft.external_id;
+  entity.description = draft.description;
+  entity.fields = draft.fields;
+  if (draft.custom_properties) entity.custom_properties = *draft.custom_properties;
+  entity.parent_id = parent_id;
+  // Kinds whose names are never unique, and artifacts created without a
+  // parent (§8), get a private scope so the uniqueness constraint never bites.
+  if (!spec.name_unique || (spec.IsArtifact() && parent_id == 0)) entity.name_scope = NewUuid();
+  for (const FieldSpec& field : spec.fields) {
+    if (field.storage == FieldStorage::kParentId) {
+      entity.fields[std::string(field.json_name)] = parent_id;
+    }
+  }
+  return entity;
+}
+
 Status CheckRunTimes(const Entity& run) {
   const std::string* start = StringField(run, "startTimeSinceEpoch");
   const std::string* end = StringField(run, "endTimeSinceEpoch");
@@ -197,22 +219,7 @@ Result<Entity> RegistryService::Create(EntityDraft draft) {
       MR_ASSIGN_OR_RETURN(created, UpdateInTx(tx, draft.kind, *draft.id, draft));
       return Status::Ok();
     }
-    Entity entity;
-    entity.kind = draft.kind;
-    entity.name = draft.name && !draft.name->empty() ? *draft.name : NewUuid();
-    entity.external_id = draft.external_id;
-    entity.description = draft.description;
-    entity.fields = draft.fields;
-    if (draft.custom_properties) entity.custom_properties = *draft.custom_properties;
-    entity.parent_id = draft.parent_id.value_or(0);
-    if (!spec.name_unique || (spec.IsArtifact() && entity.parent_id == 0)) {
-      entity.name_scope = NewUuid();
-    }
-    for (const FieldSpec& field : spec.fields) {
-      if (field.storage == FieldStorage::kParentId) {
-        entity.fields[std::string(field.json_name)] = entity.parent_id;
-      }
-    }
+    Entity entity = NewEntity(draft, draft.parent_id.value_or(0));
     MR_RETURN_IF_ERROR(Validate(entity));
 
     // Parent and reference checks, in upstream's order (§5.8 for serves).
@@ -494,15 +501,7 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
       result.entity = std::move(entity);
       result.created_with_201 = false;
     } else {
-      Entity entity;
-      entity.kind = draft.kind;
-      entity.name = draft.name && !draft.name->empty() ? *draft.name : NewUuid();
-      entity.external_id = draft.external_id;
-      entity.description = draft.description;
-      entity.fields = draft.fields;
-      if (draft.custom_properties) entity.custom_properties = *draft.custom_properties;
-      entity.parent_id = parent_id;
-      if (!spec.name_unique) entity.name_scope = NewUuid();
+      Entity entity = NewEntity(draft, parent_id);
       MR_RETURN_IF_ERROR(Validate(entity));
       entity.create_time_ms = entity.update_time_ms = tx.NextTimestamp();
       MR_RETURN_IF_ERROR(tx.Insert(entity));
