@@ -80,45 +80,16 @@ int NestingDepth(std::string_view text) {
   return max_depth;
 }
 
-Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v) {
-  if (!v.is_object()) return WrongType(v, "customProperties." + key, "MetadataValue");
-  auto type_it = v.find("metadataType");
-  if (type_it == v.end() || !type_it->is_string()) {
-    return Status::InvalidArgument("metadataType not found or not a string for key " + key);
-  }
-  const std::string type = type_it->get<std::string>();
-  // Payload keys of other variants are ignored, but never with a wrong type:
-  // our spec declares every payload key's type, so a mistyped one is a 400.
-  struct PayloadKey {
-    const char* name;
-    bool (json::*has_type)() const noexcept;
-    const char* go_type;
-  };
-  static const PayloadKey kPayloadKeys[] = {{"string_value", &json::is_string, "string"},
-                                            {"int_value", &json::is_string, "string"},
-                                            {"double_value", &json::is_number, "float64"},
-                                            {"bool_value", &json::is_boolean, "bool"},
-                                            {"struct_value", &json::is_string, "string"}};
-  for (const PayloadKey& key_spec : kPayloadKeys) {
-    auto it = v.find(key_spec.name);
-    if (it != v.end() && !it->is_null() && !((*it).*key_spec.has_type)()) {
-      return WrongType(*it, key_spec.name, key_spec.go_type);
-    }
-  }
-  auto payload = [&](const char* name) -> const json* {
-    auto it = v.find(name);
-    return it == v.end() || it->is_null() ? nullptr : &*it;
-  };
-  if (type == "MetadataStringValue") {
-    const json* p = payload("string_value");
-    if (p == nullptr) return MetadataValue::String("");
-    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "string_value"));
+// Decodes one payload key (`string_value`, `int_value`, ...) of a
+// MetadataValue into the variant it belongs to.
+Result<MetadataValue> DecodePayload(const std::string& key, const std::string& payload_key,
+                                    const json& p) {
+  if (payload_key == "string_value") {
+    MR_ASSIGN_OR_RETURN(std::string s, AsString(p, "string_value"));
     return MetadataValue::String(std::move(s));
   }
-  if (type == "MetadataIntValue") {
-    const json* p = payload("int_value");
-    if (p == nullptr) return MetadataValue::Int(0);
-    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "int_value"));
+  if (payload_key == "int_value") {
+    MR_ASSIGN_OR_RETURN(std::string s, AsString(p, "int_value"));
     // At most nine digits: always an int32 (upstream's limit) and always
     // readable by the official client, whose model accepts ^-?[0-9]{1,9}$
     // after normalisation; a ten-digit int32 would be stored but unreadable.
@@ -133,35 +104,72 @@ Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v)
     }
     return MetadataValue::Int(*n);
   }
-  if (type == "MetadataDoubleValue") {
-    const json* p = payload("double_value");
-    if (p == nullptr) return MetadataValue::Double(0);
-    if (!p->is_number()) return WrongType(*p, "double_value", "float64");
-    return MetadataValue::Double(p->get<double>());
+  if (payload_key == "double_value") {
+    if (!p.is_number()) return WrongType(p, "double_value", "float64");
+    return MetadataValue::Double(p.get<double>());
   }
-  if (type == "MetadataBoolValue") {
-    const json* p = payload("bool_value");
-    if (p == nullptr) return MetadataValue::Bool(false);
-    if (!p->is_boolean()) return WrongType(*p, "bool_value", "bool");
-    return MetadataValue::Bool(p->get<bool>());
+  if (payload_key == "bool_value") {
+    if (!p.is_boolean()) return WrongType(p, "bool_value", "bool");
+    return MetadataValue::Bool(p.get<bool>());
   }
-  if (type == "MetadataStructValue") {
-    const json* p = payload("struct_value");
-    if (p == nullptr) return MetadataValue::Struct("{}");
-    MR_ASSIGN_OR_RETURN(std::string s, AsString(*p, "struct_value"));
-    std::optional<std::string> decoded = Base64Decode(s);
-    if (!decoded) {
-      return Status::InvalidArgument("struct_value for key " + key + " is not valid base64");
+  // struct_value
+  MR_ASSIGN_OR_RETURN(std::string s, AsString(p, "struct_value"));
+  std::optional<std::string> decoded = Base64Decode(s);
+  if (!decoded) {
+    return Status::InvalidArgument("struct_value for key " + key + " is not valid base64");
+  }
+  json parsed = json::parse(*decoded, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || NestingDepth(*decoded) > kMaxJsonDepth) {
+    return Status::InvalidArgument("struct_value for key " + key +
+                                   " is not a base64-encoded JSON object");
+  }
+  return MetadataValue::Struct(Dump(parsed));
+}
+
+Result<MetadataValue> DecodeMetadataValue(const std::string& key, const json& v) {
+  if (!v.is_object()) return WrongType(v, "customProperties." + key, "MetadataValue");
+  auto type_it = v.find("metadataType");
+  if (type_it == v.end() || !type_it->is_string()) {
+    return Status::InvalidArgument("metadataType not found or not a string for key " + key);
+  }
+  // metadataType -> the payload key it reads, and the value when that key is absent.
+  struct Variant {
+    const char* type;
+    const char* payload_key;
+    MetadataValue zero;
+  };
+  static const Variant kVariants[] = {
+      {"MetadataStringValue", "string_value", MetadataValue::String("")},
+      {"MetadataIntValue", "int_value", MetadataValue::Int(0)},
+      {"MetadataDoubleValue", "double_value", MetadataValue::Double(0)},
+      {"MetadataBoolValue", "bool_value", MetadataValue::Bool(false)},
+      {"MetadataStructValue", "struct_value", MetadataValue::Struct("{}")}};
+  const std::string& type = type_it->get_ref<const std::string&>();
+  const Variant* chosen = nullptr;
+  for (const Variant& variant : kVariants) {
+    if (type == variant.type) chosen = &variant;
+  }
+  if (chosen == nullptr) {
+    return Status::InvalidArgument("metadataType not found: unsupported metadataType " + type +
+                                   " for key " + key);
+  }
+  // Payload keys that metadataType does not read are still checked against
+  // what our spec states for them (JSON type; int_value's digits), so an
+  // invalid one is a 400 rather than silently dropped. The struct rule (base64
+  // of a JSON object) is a format only the read struct_value must meet.
+  // null means "not supplied".
+  MetadataValue result = chosen->zero;
+  for (const Variant& variant : kVariants) {
+    auto it = v.find(variant.payload_key);
+    if (it == v.end() || it->is_null()) continue;
+    if (&variant != chosen && variant.zero.type == MetadataValue::Type::kStruct) {
+      if (!it->is_string()) return WrongType(*it, "struct_value", "string");
+      continue;
     }
-    json parsed = json::parse(*decoded, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_object() || NestingDepth(*decoded) > kMaxJsonDepth) {
-      return Status::InvalidArgument("struct_value for key " + key +
-                                     " is not a base64-encoded JSON object");
-    }
-    return MetadataValue::Struct(Dump(parsed));
+    MR_ASSIGN_OR_RETURN(MetadataValue decoded, DecodePayload(key, variant.payload_key, *it));
+    if (&variant == chosen) result = std::move(decoded);
   }
-  return Status::InvalidArgument("metadataType not found: unsupported metadataType " + type +
-                                 " for key " + key);
+  return result;
 }
 
 Result<CustomProperties> DecodeCustomProperties(const json& v) {

@@ -207,11 +207,23 @@ TEST_CASE("MetadataValue decoding", "[http][codec][metadata]") {
         DecodeProperty(R"({"metadataType":"MetadataBoolValue","bool_value":true})");
     REQUIRE(b.ok());
     CHECK(*b == MetadataValue::Bool(true));
-    // Extra keys inside a value are ignored.
+    // Unknown keys inside a value are ignored; a payload key of another
+    // variant is not read but must still meet what the spec states for it
+    // (its JSON type, int_value's digits). An unread struct_value need only be
+    // a string: base64-of-an-object is a format the read one must meet.
     Result<MetadataValue> extra = DecodeProperty(
-        R"({"metadataType":"MetadataStringValue","string_value":"x","int_value":"zz","foo":1})");
+        R"({"metadataType":"MetadataStringValue","string_value":"x","int_value":"7","foo":1,)"
+        R"("struct_value":"bm90IGpzb24="})");
     REQUIRE(extra.ok());
     CHECK(*extra == MetadataValue::String("x"));
+    for (const char* bad :
+         {R"({"metadataType":"MetadataStringValue","string_value":"x","int_value":"zz"})",
+          R"({"metadataType":"MetadataStringValue","struct_value":5})",
+          R"({"metadataType":"MetadataStructValue","struct_value":"bm90IGpzb24="})",
+          R"({"metadataType":"MetadataIntValue","int_value":"1","bool_value":"no"})"}) {
+      INFO(bad);
+      CHECK(DecodeProperty(bad).status().code() == StatusCode::kInvalidArgument);
+    }
     for (const char* bad : {R"({"metadataType":"MetadataStringValue","string_value":5})",
                             R"({"metadataType":"MetadataDoubleValue","double_value":"1.5"})",
                             R"({"metadataType":"MetadataBoolValue","bool_value":"true"})"}) {
