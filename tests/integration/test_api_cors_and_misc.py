@@ -16,30 +16,9 @@ from helpers import server, shared_server  # noqa: F401  (fixture overrides)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 API_PREFIX = "/api/model_registry/v1alpha3"
-EXTRA_ROUTES = {"readyzHealth", "readyzIsDirty", "getOpenAPISpec"}
+from operation_inventory import SERVICE_OPERATION_IDS as EXTRA_ROUTES  # noqa: E402
 
-# §15: the 56 operations of the API.
-INVENTORY = {
-    "getRegisteredModels", "createRegisteredModel", "getRegisteredModel",
-    "updateRegisteredModel", "findRegisteredModel", "getRegisteredModelVersions",
-    "createRegisteredModelVersion",
-    "getModelVersions", "createModelVersion", "getModelVersion", "updateModelVersion",
-    "findModelVersion", "getModelVersionArtifacts", "upsertModelVersionArtifact",
-    "getArtifacts", "createArtifact", "getArtifact", "updateArtifact", "findArtifact",
-    "getModelArtifacts", "createModelArtifact", "getModelArtifact", "updateModelArtifact",
-    "findModelArtifact",
-    "getServingEnvironments", "createServingEnvironment", "getServingEnvironment",
-    "updateServingEnvironment", "findServingEnvironment", "getEnvironmentInferenceServices",
-    "createEnvironmentInferenceService",
-    "getInferenceServices", "createInferenceService", "getInferenceService",
-    "updateInferenceService", "findInferenceService", "getInferenceServiceModel",
-    "getInferenceServiceVersion", "getInferenceServiceServes", "createInferenceServiceServe",
-    "getExperiments", "createExperiment", "getExperiment", "updateExperiment", "findExperiment",
-    "getExperimentExperimentRuns", "createExperimentExperimentRun",
-    "getExperimentRuns", "createExperimentRun", "getExperimentRun", "updateExperimentRun",
-    "findExperimentRun", "getExperimentRunArtifacts", "upsertExperimentRunArtifact",
-    "getExperimentRunMetricHistory", "getExperimentRunsMetricHistory",
-}
+from operation_inventory import API_OPERATION_IDS as INVENTORY  # noqa: E402
 
 
 def binary_path():

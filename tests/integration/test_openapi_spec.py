@@ -27,29 +27,7 @@ binary_path = _conftest.binary_path
 SPEC_PATH = os.path.join(_conftest.REPO_ROOT, "openapi", "model-registry.yaml")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
-# kubeflow-api-behaviour.md §15, plus the three service routes.
-API_OPERATION_IDS = {
-    "getRegisteredModels", "createRegisteredModel", "getRegisteredModel",
-    "updateRegisteredModel", "findRegisteredModel", "getRegisteredModelVersions",
-    "createRegisteredModelVersion",
-    "getModelVersions", "createModelVersion", "getModelVersion", "updateModelVersion",
-    "findModelVersion", "getModelVersionArtifacts", "upsertModelVersionArtifact",
-    "getArtifacts", "createArtifact", "getArtifact", "updateArtifact", "findArtifact",
-    "getModelArtifacts", "createModelArtifact", "getModelArtifact", "updateModelArtifact",
-    "findModelArtifact",
-    "getServingEnvironments", "createServingEnvironment", "getServingEnvironment",
-    "updateServingEnvironment", "findServingEnvironment", "getEnvironmentInferenceServices",
-    "createEnvironmentInferenceService",
-    "getInferenceServices", "createInferenceService", "getInferenceService",
-    "updateInferenceService", "findInferenceService", "getInferenceServiceModel",
-    "getInferenceServiceVersion", "getInferenceServiceServes", "createInferenceServiceServe",
-    "getExperiments", "createExperiment", "getExperiment", "updateExperiment", "findExperiment",
-    "getExperimentExperimentRuns", "createExperimentExperimentRun",
-    "getExperimentRuns", "createExperimentRun", "getExperimentRun", "updateExperimentRun",
-    "findExperimentRun", "getExperimentRunArtifacts", "upsertExperimentRunArtifact",
-    "getExperimentRunMetricHistory", "getExperimentRunsMetricHistory",
-}
-SERVICE_OPERATION_IDS = {"readyzHealth", "readyzIsDirty", "getOpenAPISpec"}
+from operation_inventory import API_OPERATION_IDS, SERVICE_OPERATION_IDS  # noqa: E402
 UPSERTS = {"upsertModelVersionArtifact", "upsertExperimentRunArtifact"}
 # Bodies the server decodes strictly (unknown fields: 400).
 STRICT_BODIES = {
