@@ -16,4 +16,8 @@ struct HttpError {
 // REQUIRES: !status.ok()
 HttpError ToHttpError(const Status& status);
 
+// The reason phrase of an HTTP status ("Not Found"), used as the error body's
+// "code" for errors raised by the HTTP layer itself; "Error" when unknown.
+const char* ReasonPhrase(int status);
+
 }  // namespace mr::http

@@ -1,5 +1,5 @@
-// httplib glue: request guards (NUL bytes, body size), CORS, health routes,
-// dispatch through the route table, and one error path.
+// The httplib transport: reads requests off connections, hands them to the
+// RequestHandler and writes its responses back.
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,69 +9,26 @@
 #include <atomic>
 #include <cstdio>
 
-#include "http/error_mapping.h"
-#include "http/json_codec.h"
+#include "http/request_handler.h"
 #include "http/router.h"
 #include "model_registry/http_server.h"
 
 namespace mr {
 namespace {
 
-using http::kApiBasePath;
-
-constexpr const char* kJsonContentType = "application/json; charset=UTF-8";
-constexpr const char* kTextContentType = "text/plain; charset=utf-8";
-constexpr const char* kNulByteText = "\\u0000";
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-bool HasNulByte(std::string_view s) {
-  return s.find('\0') != std::string_view::npos || s.find(kNulByteText) != std::string_view::npos;
-}
-
-void WriteJson(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(http::Dump(body) + "\n", kJsonContentType);
-}
-
-void WriteError(httplib::Response& res, const Status& status) {
-  http::HttpError e = http::ToHttpError(status);
-  WriteJson(res, e.status, {{"code", e.code}, {"message", e.message}});
-}
-
-void WriteError(httplib::Response& res, int status, const char* code, std::string message) {
-  WriteJson(res, status, {{"code", code}, {"message", std::move(message)}});
-}
-
-// CORS as upstream's go-chi/cors, plus PATCH (quirk #17).
-constexpr const char* kAllowedMethods = "GET, POST, PUT, DELETE, OPTIONS, PATCH";
-constexpr const char* kAllowedHeaders =
-    "Accept, Authorization, Content-Type, X-CSRF-Token, X-PINGOTHER";
-
-bool AllowedOrigin(const std::string& origin) {
-  return origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+void WriteResponse(const http::Response& from, httplib::Response& to) {
+  to.status = from.status;
+  for (const http::HeaderField& h : from.headers) to.set_header(h.name, h.value);
+  if (!from.content_type.empty()) to.set_content(from.body, from.content_type.c_str());
 }
 
 }  // namespace
 
-std::vector<RouteInfo> ListRoutes() {
-  std::vector<RouteInfo> out;
-  for (const http::Route& r : http::ApiRoutes()) {
-    out.push_back({r.method, std::string(kApiBasePath) + r.path, r.operation_id});
-  }
-  const std::string base(kApiBasePath);
-  out.push_back({"GET", base + "/readyz/health", "readyzHealth"});
-  out.push_back({"GET", base + "/readyz/isDirty", "readyzIsDirty"});
-  out.push_back({"GET", base + "/openapi.yaml", "getOpenAPISpec"});
-  return out;
-}
-
 class HttpServer::Impl {
  public:
   Impl(RegistryService& service, ServerOptions options)
-      : service_(service), options_(std::move(options)) {
+      : options_(std::move(options)),
+        handler_(service, http::HandlerOptions{options_.enable_hello_endpoint}) {
     const int threads = std::max(1, options_.threads);
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(options_.max_body_bytes);
@@ -106,24 +63,23 @@ class HttpServer::Impl {
     server_.Options(any_path, handle);
     server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
+      int status = res.status;
       // httplib has no handlers for TRACE/CONNECT and answers them 400; they
       // are well-formed requests for a method no route allows.
-      if (res.status == 400 && (req.method == "TRACE" || req.method == "CONNECT")) {
-        res.status = 405;
+      if (status == 400 && (req.method == "TRACE" || req.method == "CONNECT")) status = 405;
+      std::string message = "malformed HTTP request";
+      if (status == 405) {
+        message = "method not allowed";
+      } else if (status == 413) {
+        message = "request body exceeds the configured limit";
+      } else if (status == 414) {
+        message = "request URI too long";
+      } else if (status == 404) {
+        message = "404 page not found";
+      } else if (status >= 500) {
+        message = "internal server error";
       }
-      if (res.status == 405) {
-        WriteError(res, 405, "Method Not Allowed", "method not allowed");
-      } else if (res.status == 413) {
-        WriteError(res, Status::PayloadTooLarge("request body exceeds the configured limit"));
-      } else if (res.status == 414) {
-        WriteError(res, 414, "Request-URI Too Long", "request URI too long");
-      } else if (res.status == 404) {
-        WriteError(res, 404, "Not Found", "404 page not found");
-      } else if (res.status >= 400 && res.status < 500) {
-        WriteError(res, res.status, "Bad Request", "malformed HTTP request");
-      } else {
-        WriteError(res, res.status, "Internal Server Error", "internal server error");
-      }
+      WriteResponse(http::RequestHandler::Error(status, message), res);
     });
     server_.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -134,7 +90,7 @@ class HttpServer::Impl {
             what = e.what();
           } catch (...) {
           }
-          WriteError(res, Status::Internal(what));
+          WriteResponse(http::RequestHandler::Error(500, what), res);
         });
   }
 
@@ -159,120 +115,20 @@ class HttpServer::Impl {
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res) {
-    // CORS response headers for browser callers; a preflight ends here.
-    std::string origin = req.get_header_value("Origin");
-    bool cors = !origin.empty() && AllowedOrigin(origin);
-    if (cors) {
-      res.set_header("Access-Control-Allow-Origin", origin);
-      res.set_header("Vary", "Origin");
-      res.set_header("Access-Control-Expose-Headers", "Link");
-    }
-    if (req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method")) {
-      if (cors) {
-        res.set_header("Access-Control-Allow-Methods", kAllowedMethods);
-        res.set_header("Access-Control-Allow-Headers", kAllowedHeaders);
-        res.set_header("Access-Control-Max-Age", "300");
-      }
-      res.status = 200;
-      return;
-    }
-
-    const std::string& path = req.path;
-    if (options_.enable_hello_endpoint && path == "/hello") {
-      res.status = 200;
-      res.set_content("{\"hello\":\"world\"}\n", kJsonContentType);
-      return;
-    }
-
-    // Null-byte guard (§1.3), before anything reads the values.
-    for (const auto& [name, value] : req.params) {
-      if (HasNulByte(value) || HasNulByte(name)) {
-        WriteError(res,
-                   Status::InvalidArgument("Invalid " + name + " query parameter: invalid " + name +
-                                           " parameter: contains null bytes which are not "
-                                           "allowed"));
-        return;
-      }
-    }
-    // No API parameter is a list: a repeated one is ambiguous, not "the first".
-    for (auto it = req.params.begin(); it != req.params.end();) {
-      auto next = req.params.upper_bound(it->first);
-      if (std::next(it) != next) {
-        WriteError(res, Status::InvalidArgument("Invalid " + it->first +
-                                                " query parameter: given " + "more than once"));
-        return;
-      }
-      it = next;
-    }
-    if (HasNulByte(req.body)) {
-      WriteError(res,
-                 Status::InvalidArgument("Request body contains null bytes which are not allowed"));
-      return;
-    }
-
-    // Health routes are matched by suffix, before API routing (§1.2).
-    if (EndsWith(path, "/readyz/isDirty") || EndsWith(path, "/readyz/health")) {
-      if (req.method != "GET") {
-        WriteError(res, 405, "Method Not Allowed", "method not allowed");
-        return;
-      }
-      Status health = service_.CheckHealth();
-      if (req.get_param_value("format") == "json") {
-        nlohmann::json check = {{"Name", "database"},
-                                {"Status", health.ok() ? "pass" : "fail"},
-                                {"Message", health.ok() ? "" : health.message()}};
-        WriteJson(res, health.ok() ? 200 : 503,
-                  {{"status", health.ok() ? "pass" : "fail"}, {"checks", {{"database", check}}}});
-        return;
-      }
-      res.status = health.ok() ? 200 : 503;
-      res.set_content(health.ok() ? "OK" : health.message(), kTextContentType);
-      return;
-    }
-
-    if (path.rfind(kApiBasePath, 0) != 0 ||
-        (path.size() > kApiBasePath.size() && path[kApiBasePath.size()] != '/')) {
-      WriteError(res, 404, "Not Found", "404 page not found");
-      return;
-    }
-    std::string_view relative = std::string_view(path).substr(kApiBasePath.size());
-    if (relative == "/openapi.yaml") {
-      if (req.method != "GET") {
-        WriteError(res, 405, "Method Not Allowed", "method not allowed");
-        return;
-      }
-      res.status = 200;
-      res.set_content(OpenApiSpecText(), "application/yaml");
-      return;
-    }
-    // HEAD is GET without a body (httplib drops the body when writing).
-    http::RouteMatch match = http::MatchRoute(req.method == "HEAD" ? "GET" : req.method, relative);
-    if (match.route == nullptr) {
-      if (match.path_known) {
-        WriteError(res, 405, "Method Not Allowed", "method not allowed");
-      } else {
-        WriteError(res, 404, "Not Found", "404 page not found");
-      }
-      return;
-    }
-    http::ApiRequest api_request;
-    api_request.path_params = std::move(match.params);
-    api_request.query = &req.params;
-    api_request.body = &req.body;
-    Result<http::ApiReply> reply = match.route->handler(service_, api_request);
-    if (!reply.ok()) {
-      WriteError(res, reply.status());
-      return;
-    }
-    res.status = reply->status;
-    reply->body += '\n';
-    res.set_content(std::move(reply->body), kJsonContentType);
+    http::Request request;
+    request.method = req.method;
+    request.target = req.target;
+    http::ParseTarget(request.target, &request.path, &request.query);
+    request.headers.reserve(req.headers.size());
+    for (const auto& [name, value] : req.headers) request.headers.push_back({name, value});
+    request.body = req.body;
+    WriteResponse(handler_.Handle(request), res);
   }
 
   static constexpr int kListenBacklog = 4096;  // capped by net.core.somaxconn
 
-  RegistryService& service_;
   const ServerOptions options_;
+  const http::RequestHandler handler_;
   socket_t listen_fd_ = -1;
   httplib::Server server_;
 };

@@ -1,0 +1,259 @@
+// The request pipeline behind every transport: guards (NUL bytes, repeated
+// parameters), CORS, health routes, the OpenAPI document, API routing and
+// one error path.
+#include "http/request_handler.h"
+
+#include <strings.h>
+
+#include <iterator>
+
+#include "http/error_mapping.h"
+#include "http/json_codec.h"
+#include "model_registry/http_server.h"
+
+namespace mr::http {
+namespace {
+
+constexpr const char* kJsonContentType = "application/json; charset=UTF-8";
+constexpr const char* kTextContentType = "text/plain; charset=utf-8";
+constexpr const char* kNulByteText = "\\u0000";
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool HasNulByte(std::string_view s) {
+  return s.find('\0') != std::string_view::npos || s.find(kNulByteText) != std::string_view::npos;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+void SetJson(Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.content_type = kJsonContentType;
+  res.body = Dump(body) + "\n";
+}
+
+void SetError(Response& res, int status, std::string message) {
+  SetJson(res, status, {{"code", ReasonPhrase(status)}, {"message", std::move(message)}});
+}
+
+void SetError(Response& res, const Status& status) {
+  HttpError e = ToHttpError(status);
+  SetJson(res, e.status, {{"code", e.code}, {"message", e.message}});
+}
+
+// CORS as upstream's go-chi/cors, plus PATCH (quirk #17).
+constexpr const char* kAllowedMethods = "GET, POST, PUT, DELETE, OPTIONS, PATCH";
+constexpr const char* kAllowedHeaders =
+    "Accept, Authorization, Content-Type, X-CSRF-Token, X-PINGOTHER";
+
+bool AllowedOrigin(std::string_view origin) {
+  return origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+}
+
+}  // namespace
+
+std::string_view Request::Header(std::string_view name) const {
+  for (const HeaderField& h : headers) {
+    if (EqualsIgnoreCase(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+bool Request::HasHeader(std::string_view name) const {
+  for (const HeaderField& h : headers) {
+    if (EqualsIgnoreCase(h.name, name)) return true;
+  }
+  return false;
+}
+
+void ParseTarget(std::string_view target, std::string* path, QueryParams* query) {
+  size_t question = target.find('?');
+  *path = PercentDecode(target.substr(0, question), /*plus_is_space=*/false);
+  query->clear();
+  if (question == std::string_view::npos) return;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    if (key.empty()) continue;
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    query->emplace(PercentDecode(key, true), PercentDecode(value, true));
+  }
+}
+
+RequestHandler::RequestHandler(RegistryService& service, HandlerOptions options)
+    : service_(service), options_(std::move(options)) {}
+
+Response RequestHandler::Error(int status, std::string message) {
+  Response res;
+  SetError(res, status, std::move(message));
+  return res;
+}
+
+Response RequestHandler::Handle(const Request& req) const {
+  Response res;
+  // CORS response headers for browser callers; a preflight ends here.
+  std::string_view origin = req.Header("Origin");
+  bool cors = !origin.empty() && AllowedOrigin(origin);
+  if (cors) {
+    res.SetHeader("Access-Control-Allow-Origin", std::string(origin));
+    res.SetHeader("Vary", "Origin");
+    res.SetHeader("Access-Control-Expose-Headers", "Link");
+  }
+  if (req.method == "OPTIONS" && req.HasHeader("Access-Control-Request-Method")) {
+    if (cors) {
+      res.SetHeader("Access-Control-Allow-Methods", kAllowedMethods);
+      res.SetHeader("Access-Control-Allow-Headers", kAllowedHeaders);
+      res.SetHeader("Access-Control-Max-Age", "300");
+    }
+    res.status = 200;
+    return res;
+  }
+
+  const std::string& path = req.path;
+  if (options_.enable_hello_endpoint && path == "/hello") {
+    res.status = 200;
+    res.content_type = kJsonContentType;
+    res.body = "{\"hello\":\"world\"}\n";
+    return res;
+  }
+
+  // Null-byte guard (§1.3), before anything reads the values.
+  for (const auto& [name, value] : req.query) {
+    if (HasNulByte(value) || HasNulByte(name)) {
+      SetError(res,
+               Status::InvalidArgument("Invalid " + name + " query parameter: invalid " + name +
+                                       " parameter: contains null bytes which are not "
+                                       "allowed"));
+      return res;
+    }
+  }
+  // No API parameter is a list: a repeated one is ambiguous, not "the first".
+  for (auto it = req.query.begin(); it != req.query.end();) {
+    auto next = req.query.upper_bound(it->first);
+    if (std::next(it) != next) {
+      SetError(res, Status::InvalidArgument("Invalid " + it->first + " query parameter: given " +
+                                            "more than once"));
+      return res;
+    }
+    it = next;
+  }
+  if (HasNulByte(req.body)) {
+    SetError(res,
+             Status::InvalidArgument("Request body contains null bytes which are not allowed"));
+    return res;
+  }
+
+  // Health routes are matched by suffix, before API routing (§1.2).
+  if (EndsWith(path, "/readyz/isDirty") || EndsWith(path, "/readyz/health")) {
+    if (req.method != "GET") {
+      SetError(res, 405, "method not allowed");
+      return res;
+    }
+    Status health = service_.CheckHealth();
+    auto format = req.query.find("format");
+    if (format != req.query.end() && format->second == "json") {
+      nlohmann::json check = {{"Name", "database"},
+                              {"Status", health.ok() ? "pass" : "fail"},
+                              {"Message", health.ok() ? "" : health.message()}};
+      SetJson(res, health.ok() ? 200 : 503,
+              {{"status", health.ok() ? "pass" : "fail"}, {"checks", {{"database", check}}}});
+      return res;
+    }
+    res.status = health.ok() ? 200 : 503;
+    res.content_type = kTextContentType;
+    res.body = health.ok() ? "OK" : health.message();
+    return res;
+  }
+
+  if (path.rfind(kApiBasePath, 0) != 0 ||
+      (path.size() > kApiBasePath.size() && path[kApiBasePath.size()] != '/')) {
+    SetError(res, 404, "404 page not found");
+    return res;
+  }
+  std::string_view relative = std::string_view(path).substr(kApiBasePath.size());
+  if (relative == "/openapi.yaml") {
+    if (req.method != "GET") {
+      SetError(res, 405, "method not allowed");
+      return res;
+    }
+    res.status = 200;
+    res.content_type = "application/yaml";
+    res.body = OpenApiSpecText();
+    return res;
+  }
+  // HEAD is GET without a body; the transport drops the body.
+  RouteMatch match = MatchRoute(req.method == "HEAD" ? "GET" : req.method, relative);
+  if (match.route == nullptr) {
+    SetError(res, match.path_known ? 405 : 404,
+             match.path_known ? "method not allowed" : "404 page not found");
+    return res;
+  }
+  ApiRequest api_request;
+  api_request.path_params = std::move(match.params);
+  api_request.query = &req.query;
+  api_request.body = &req.body;
+  Result<ApiReply> reply = match.route->handler(service_, api_request);
+  if (!reply.ok()) {
+    SetError(res, reply.status());
+    return res;
+  }
+  res.status = reply->status;
+  res.content_type = kJsonContentType;
+  res.body = std::move(reply->body);
+  res.body += '\n';
+  return res;
+}
+
+}  // namespace mr::http
+
+namespace mr {
+
+using http::kApiBasePath;
+
+std::vector<RouteInfo> ListRoutes() {
+  std::vector<RouteInfo> out;
+  for (const http::Route& r : http::ApiRoutes()) {
+    out.push_back({r.method, std::string(kApiBasePath) + r.path, r.operation_id});
+  }
+  const std::string base(kApiBasePath);
+  out.push_back({"GET", base + "/readyz/health", "readyzHealth"});
+  out.push_back({"GET", base + "/readyz/isDirty", "readyzIsDirty"});
+  out.push_back({"GET", base + "/openapi.yaml", "getOpenAPISpec"});
+  return out;
+}
+
+}  // namespace mr
