@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "model_registry/admin_store.h"
 #include "model_registry/repository.h"
 
 namespace mr {
@@ -37,5 +38,28 @@ Result<std::unique_ptr<Repository>> OpenSqliteRepository(const SqliteOptions& op
 
 // The schema version this binary migrates to.
 int LatestSchemaVersion();
+
+// --- Admin access (model-registry backup / export / import / migrate) ---
+
+struct MigrationReport {
+  int from_version = 0;  // 0: the database was new
+  int to_version = 0;
+};
+
+// Opens (creating if needed) and applies every pending migration, without
+// starting a repository. Safe while a server runs on the same file: each
+// migration is one transaction. Errors: kUnavailable as OpenSqliteRepository.
+Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options);
+
+enum class AdminOpenMode {
+  kReadExisting,     // the file must exist; opened read-only, never migrated
+  kCreateOrMigrate,  // created if missing and migrated, as by `serve`
+};
+
+// Opens `options.path` for whole-database operations (admin_store.h).
+// Errors: kUnavailable when it cannot be opened (or, for kReadExisting, does
+// not exist or is not a registry database).
+Result<std::unique_ptr<AdminStore>> OpenSqliteAdminStore(const SqliteOptions& options,
+                                                         AdminOpenMode mode);
 
 }  // namespace mr

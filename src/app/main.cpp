@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "app/commands.h"
 #include "model_registry/http_server.h"
 #include "model_registry/registry_service.h"
 #include "model_registry/sqlite_repository.h"
@@ -110,14 +111,19 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("routes", "Print every served route (METHOD PATH operationId) and exit");
 
+  // The other commands live in src/app/cli_*.cpp; a parsed one sets `selected`.
+  mr::app::CommandRunner selected;
+  mr::app::AddAdminCommands(app, selected);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version arrive here as "errors" with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e);
     std::fprintf(stderr, "model-registry: %s (see --help)\n", e.what());
-    return e.get_exit_code();
+    return mr::app::kExitUsage;
   }
+  if (selected) return selected();
 
   if (app.got_subcommand("routes")) {
     for (const mr::RouteInfo& r : mr::ListRoutes()) {

@@ -5,10 +5,15 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -401,6 +406,69 @@ class Queries {
     stmt.exec();
   }
 
+  // Admin access (admin_store.h): every row of `storage` in id order, a page
+  // of entities at a time so memory stays bounded.
+  Status ForEachEntity(StorageClass storage, const std::function<Status(const Entity&)>& fn) {
+    constexpr int64_t kPage = 500;
+    const std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " +
+                            TablesFor(storage).entity + " e WHERE e.id > ? ORDER BY e.id LIMIT ?";
+    int64_t after = std::numeric_limits<int64_t>::min();
+    for (;;) {
+      std::vector<Entity> rows;
+      {
+        SQLite::Statement& stmt = conn_.Prepare(sql);
+        StatementGuard guard(stmt);
+        stmt.bind(1, after);
+        stmt.bind(2, kPage);
+        while (stmt.executeStep()) rows.push_back(ReadEntity(stmt));
+      }
+      if (rows.empty()) return Status::Ok();
+      LoadProperties(storage, rows);
+      for (const Entity& e : rows) MR_RETURN_IF_ERROR(fn(e));
+      after = rows.back().id;
+    }
+  }
+
+  Status ForEachLink(const std::function<Status(const StoredLink&)>& fn) {
+    SQLite::Statement& stmt = conn_.Prepare(
+        "SELECT context_id, artifact_id FROM attribution ORDER BY context_id, artifact_id");
+    StatementGuard guard(stmt);
+    while (stmt.executeStep()) {
+      MR_RETURN_IF_ERROR(
+          fn(StoredLink{stmt.getColumn(0).getInt64(), stmt.getColumn(1).getInt64()}));
+    }
+    return Status::Ok();
+  }
+
+  // Inserts `entity` with its own id (Insert assigns a new one).
+  void InsertVerbatim(const Entity& entity) {
+    Tables t = TablesFor(StorageOf(entity.kind));
+    SQLite::Statement& stmt = conn_.Prepare(
+        std::string("INSERT INTO ") + t.entity +
+        " (id, type_id, parent_id, name_scope, name, external_id, description, create_time, "
+        "update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    StatementGuard guard(stmt);
+    stmt.bind(1, entity.id);
+    stmt.bind(2, static_cast<int64_t>(entity.kind));
+    stmt.bind(3, entity.parent_id);
+    stmt.bind(4, entity.name_scope);
+    stmt.bind(5, entity.name);
+    BindOptional(stmt, 6, entity.external_id);
+    BindOptional(stmt, 7, entity.description);
+    stmt.bind(8, entity.create_time_ms);
+    stmt.bind(9, entity.update_time_ms);
+    stmt.exec();
+    WriteProperties(entity);
+  }
+
+  int64_t CountEntities() {
+    return conn_.db()
+        .execAndGet(
+            "SELECT (SELECT count(*) FROM context) + (SELECT count(*) FROM artifact) + "
+            "(SELECT count(*) FROM execution)")
+        .getInt64();
+  }
+
  private:
   static void BindOptional(SQLite::Statement& stmt, int index,
                            const std::optional<std::string>& value) {
@@ -582,6 +650,33 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Applies every pending migration, each in its own transaction together with
+// the row that records it. Returns the version found before.
+Result<int> ApplyMigrations(SQLite::Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "name TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 0, applied_at INTEGER NOT NULL)");
+  int current = db.execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations").getInt();
+  if (current > LatestSchemaVersion()) {
+    return Status::Unavailable("database schema version " + std::to_string(current) +
+                               " is newer than this binary supports (" +
+                               std::to_string(LatestSchemaVersion()) + ")");
+  }
+  for (const sqlite::Migration& m : sqlite::Migrations()) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(db);
+    db.exec(m.sql);
+    SQLite::Statement record(
+        db, "INSERT INTO schema_migrations (version, name, dirty, applied_at) VALUES (?, ?, 0, ?)");
+    record.bind(1, m.version);
+    record.bind(2, m.name);
+    record.bind(3, NowMs());
+    record.exec();
+    tx.commit();
+  }
+  return current;
 }
 
 class SqliteWriteTransaction : public WriteTransaction {
@@ -899,32 +994,7 @@ class SqliteRepository : public Repository {
     pool_.push_back(std::move(conn));
   }
 
-  Status Migrate() {
-    SQLite::Database& db = writer_->db();
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-        "name TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 0, applied_at INTEGER NOT NULL)");
-    int current = db.execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations").getInt();
-    if (current > LatestSchemaVersion()) {
-      return Status::Unavailable("database schema version " + std::to_string(current) +
-                                 " is newer than this binary supports (" +
-                                 std::to_string(LatestSchemaVersion()) + ")");
-    }
-    for (const sqlite::Migration& m : sqlite::Migrations()) {
-      if (m.version <= current) continue;
-      SQLite::Transaction tx(db);
-      db.exec(m.sql);
-      SQLite::Statement record(
-          db,
-          "INSERT INTO schema_migrations (version, name, dirty, applied_at) VALUES (?, ?, 0, ?)");
-      record.bind(1, m.version);
-      record.bind(2, m.name);
-      record.bind(3, NowMs());
-      record.exec();
-      tx.commit();
-    }
-    return Status::Ok();
-  }
+  Status Migrate() { return ApplyMigrations(writer_->db()).status(); }
 
   int64_t MaxStoredTimestamp() {
     int64_t max_ts = 0;
@@ -965,6 +1035,182 @@ class SqliteRepository : public Repository {
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_
 };
 
+// --- Admin access: backup, export, import, migrate (admin_store.h) ---
+
+// A read-write connection in WAL mode with the schema fully migrated, as the
+// repository opens it. Returns the version found before migrating.
+Result<int> OpenMigrated(const SqliteOptions& options, std::unique_ptr<Connection>& conn) {
+  conn = std::make_unique<Connection>(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                      options.busy_timeout_ms);
+  if (options.path != ":memory:" && !options.path.empty()) {
+    std::string mode = conn->db().execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") return Status::Unavailable("cannot enable WAL mode on " + options.path);
+  }
+  return ApplyMigrations(conn->db());
+}
+
+class SqliteSnapshot : public DatabaseSnapshot {
+ public:
+  explicit SqliteSnapshot(Connection& conn) : queries_(conn) {}
+  Status ForEachEntity(StorageClass storage,
+                       const std::function<Status(const Entity&)>& fn) override {
+    try {
+      return queries_.ForEachEntity(storage, fn);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+  Status ForEachLink(const std::function<Status(const StoredLink&)>& fn) override {
+    try {
+      return queries_.ForEachLink(fn);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+
+ private:
+  Queries queries_;
+};
+
+class SqliteLoader : public DatabaseLoader {
+ public:
+  explicit SqliteLoader(Connection& conn) : queries_(conn) {}
+  Status InsertVerbatim(const Entity& entity) override {
+    try {
+      queries_.InsertVerbatim(entity);
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return Status::AlreadyExists(std::string(SpecFor(entity.kind).display_name) + " id " +
+                                     std::to_string(entity.id) + " is already taken");
+      }
+      return Translate(e, &entity);
+    }
+  }
+  Status Link(const StoredLink& link) override {
+    try {
+      queries_.Link(link.context_id, link.artifact_id);
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+  }
+
+ private:
+  Queries queries_;
+};
+
+class SqliteAdminStore : public AdminStore {
+ public:
+  explicit SqliteAdminStore(const SqliteOptions& options) : options_(options) {}
+
+  Status Open(AdminOpenMode mode) {
+    try {
+      if (mode == AdminOpenMode::kCreateOrMigrate) {
+        MR_RETURN_IF_ERROR(OpenMigrated(options_, conn_).status());
+      } else {
+        conn_ = std::make_unique<Connection>(options_.path, SQLite::OPEN_READONLY,
+                                             options_.busy_timeout_ms);
+        if (conn_->db()
+                .execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'schema_migrations'")
+                .getInt() == 0) {
+          return Status::Unavailable(options_.path + " is not a model registry database");
+        }
+      }
+      schema_version_ = conn_->db()
+                            .execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                            .getInt();
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      return Status::Unavailable("cannot open database " + options_.path + ": " + e.what());
+    }
+  }
+
+  int SchemaVersion() override { return schema_version_; }
+
+  Status ReadSnapshot(const std::function<Status(DatabaseSnapshot&)>& fn) override {
+    return InTransaction("BEGIN", [&]() -> Status {
+      SqliteSnapshot snapshot(*conn_);
+      return fn(snapshot);
+    });
+  }
+
+  Status LoadIntoEmpty(const std::function<Status(DatabaseLoader&)>& fn) override {
+    return InTransaction("BEGIN IMMEDIATE", [&]() -> Status {
+      int64_t existing = Queries(*conn_).CountEntities();
+      if (existing != 0) {
+        return Status::FailedPrecondition("database " + options_.path + " already holds " +
+                                          std::to_string(existing) +
+                                          " entities; import needs an empty database");
+      }
+      SqliteLoader loader(*conn_);
+      return fn(loader);
+    });
+  }
+
+  Status Backup(const std::string& dest_path) override {
+    if (access(dest_path.c_str(), F_OK) == 0) {
+      return Status::AlreadyExists(dest_path + " already exists");
+    }
+    // Written under a temporary name and linked into place when complete, so
+    // DEST never names a partial copy and an existing DEST is never replaced.
+    const std::string partial = dest_path + ".partial-" + std::to_string(getpid());
+    std::remove(partial.c_str());
+    sqlite3* dest = nullptr;
+    int rc = sqlite3_open_v2(partial.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             nullptr);
+    std::string error;
+    if (rc == SQLITE_OK) {
+      sqlite3_backup* backup = sqlite3_backup_init(dest, "main", conn_->db().getHandle(), "main");
+      if (backup == nullptr) {
+        error = sqlite3_errmsg(dest);
+      } else {
+        // One step copies every page inside a single read transaction on the
+        // source: a consistent snapshot, while the server's writer goes on
+        // appending to the WAL.
+        rc = sqlite3_backup_step(backup, -1);
+        sqlite3_backup_finish(backup);
+        if (rc != SQLITE_DONE) error = sqlite3_errstr(rc);
+      }
+    } else {
+      error = dest != nullptr ? sqlite3_errmsg(dest) : sqlite3_errstr(rc);
+    }
+    if (sqlite3_close(dest) != SQLITE_OK && error.empty()) error = "cannot close the copy";
+    if (error.empty() && link(partial.c_str(), dest_path.c_str()) != 0) {
+      error = std::string("cannot create ") + dest_path + ": " + std::strerror(errno);
+    }
+    std::remove(partial.c_str());
+    if (!error.empty()) return Status::Unavailable("backup to " + dest_path + " failed: " + error);
+    return Status::Ok();
+  }
+
+ private:
+  Status InTransaction(const char* begin, const std::function<Status()>& fn) {
+    try {
+      conn_->db().exec(begin);
+    } catch (const SQLite::Exception& e) {
+      return Translate(e);
+    }
+    Status status;
+    try {
+      status = fn();
+      conn_->db().exec(status.ok() ? "COMMIT" : "ROLLBACK");
+    } catch (const SQLite::Exception& e) {
+      status = Translate(e);
+      try {
+        conn_->db().exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+    return status;
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> conn_;
+  int schema_version_ = 0;
+};
+
 }  // namespace
 
 int LatestSchemaVersion() { return sqlite::Migrations().back().version; }
@@ -973,6 +1219,23 @@ Result<std::unique_ptr<Repository>> OpenSqliteRepository(const SqliteOptions& op
   auto repo = std::make_unique<SqliteRepository>(options);
   MR_RETURN_IF_ERROR(repo->Open());
   return std::unique_ptr<Repository>(std::move(repo));
+}
+
+Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options) {
+  try {
+    std::unique_ptr<Connection> conn;
+    MR_ASSIGN_OR_RETURN(int from, OpenMigrated(options, conn));
+    return MigrationReport{from, LatestSchemaVersion()};
+  } catch (const SQLite::Exception& e) {
+    return Status::Unavailable("cannot open database " + options.path + ": " + e.what());
+  }
+}
+
+Result<std::unique_ptr<AdminStore>> OpenSqliteAdminStore(const SqliteOptions& options,
+                                                         AdminOpenMode mode) {
+  auto store = std::make_unique<SqliteAdminStore>(options);
+  MR_RETURN_IF_ERROR(store->Open(mode));
+  return std::unique_ptr<AdminStore>(std::move(store));
 }
 
 }  // namespace mr
