@@ -1,48 +1,50 @@
-"""Fixtures for driving the official Python client (`model-registry`, pinned to 0.3.9) against our
-binary. The `server` fixture (fresh process + fresh SQLite file per test) comes from tests/conftest.py.
+"""Fixtures for driving the official Python clients, unchanged, against our binary. The `server`
+fixture (fresh process + fresh SQLite file per test) comes from tests/conftest.py.
 
-Install the client with `pip install -r tests/requirements.txt`; without it (or with a
-different version) every conformance test is skipped with a clear reason instead of giving results
-that were never checked against that client's wire behaviour.
+One set of test files serves two client generations; which one runs depends on the venv:
+- `.venv` (tests/requirements.txt): model-registry 0.3.14, the last release that speaks
+  /api/model_registry/v1alpha3 (experiments included);
+- `.venv-v1` (tests/requirements-v1.txt): model-registry 0.3.18, which speaks
+  /api/model_registry/v1 (no experiments), plus `kubeflow[hub]` and the `kfp` SDK.
+
+With any other client version (or none) every conformance test is skipped with a clear reason
+instead of giving results that were never checked against that client's wire behaviour. Modules that
+need one generation skip themselves on the other with the reason (client_generation.py).
 """
-import importlib.metadata
 import warnings
 
 import pytest
+from client_generation import API_VERSION, API_VERSION_OF_CLIENT, CLIENT_VERSION
 
-PINNED_CLIENT_VERSION = "0.3.9"
 AUTHOR = "conformance-author"
 
 
-def _installed_client_version():
-    try:
-        return importlib.metadata.version("model-registry")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def pytest_collection_modifyitems(config, items):
-    installed = _installed_client_version()
-    if installed == PINNED_CLIENT_VERSION:
+    if API_VERSION is not None:
         return
-    reason = (f"needs model-registry=={PINNED_CLIENT_VERSION} "
-              f"(installed: {installed or 'none'}); see tests/requirements.txt")
+    supported = " or ".join(f"=={v}" for v in API_VERSION_OF_CLIENT)
+    reason = (f"needs model-registry {supported} (installed: {CLIENT_VERSION or 'none'}); "
+              "see tests/requirements.txt and tests/requirements-v1.txt")
     for item in items:
         if "/conformance/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture
-def registry(server, monkeypatch):
+def no_token_file(monkeypatch):
+    # The client reads a token file named by this variable when no token is given; a stray value in
+    # the developer's environment must not change what is sent.
+    monkeypatch.delenv("KF_PIPELINES_SA_TOKEN_PATH", raising=False)
+
+
+@pytest.fixture
+def registry(server, no_token_file):
     """A `ModelRegistry` connected to a fresh server over plain HTTP, without a token.
 
     The constructor itself already lists registered models (page size 1), so merely building this
     fixture checks the list envelope the client validates (§13.1)."""
     from model_registry import ModelRegistry
 
-    # The client reads a token file named by this variable when no token is given; a stray value in
-    # the developer's environment must not change what is sent.
-    monkeypatch.delenv("KF_PIPELINES_SA_TOKEN_PATH", raising=False)
     with warnings.catch_warnings():
         # "User access token is missing" is expected: the server does no authentication.
         warnings.simplefilter("ignore", UserWarning)
@@ -59,7 +61,7 @@ def run_async(registry):
 @pytest.fixture
 def openapi(registry):
     """Calls the client's generated OpenAPI layer (`mr_openapi.ModelRegistryServiceApi`) for routes
-    that 0.3.9 has no higher-level wrapper for. Usage: `openapi(lambda api: api.get_x(...))`."""
+    the client has no higher-level wrapper for. Usage: `openapi(lambda api: api.get_x(...))`."""
 
     def call(make_request):
         async def run():

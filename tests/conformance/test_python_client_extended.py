@@ -1,11 +1,12 @@
-"""Conformance: the less common parts of the official Python client (model-registry 0.3.9) against our
-server: experiments and runs with logged params/metrics/datasets and metric history, generic
-artifacts through the client's API layer, and serving records.
+"""Conformance: the less common parts of the official Python client against our server, for both
+client generations (0.3.14 on /v1alpha3, 0.3.18 on /v1; see conftest.py): artifacts of every kind
+through the client's API layer, generic artifacts, and serving records.
 
-0.3.9 has no high-level or `ModelRegistryAPIClient` methods for metric history, the generic
-`/artifacts` create/get/update/find routes, serving environments, inference services or serve
-models. Those are driven through the client's own generated OpenAPI layer (`mr_openapi`, shipped in
-the same PyPI package) via the `openapi` fixture; each such test says so.
+Neither client has high-level or `ModelRegistryAPIClient` methods for the generic `/artifacts`
+create/get/update/find routes, serving environments, inference services or serve models. Those are
+driven through the client's own generated OpenAPI layer (`mr_openapi`, shipped in the same PyPI
+package) via the `openapi` fixture; each such test says so. Experiments live in
+test_python_client_experiments.py (v1alpha3 only).
 
 Expected values come from the test's inputs or from /work/shared/reference/kubeflow-api-behaviour.md
 (cited as §n).
@@ -13,6 +14,7 @@ Expected values come from the test's inputs or from /work/shared/reference/kubef
 import json
 
 import pytest
+from client_generation import API_VERSION
 
 model_registry = pytest.importorskip("model_registry")
 import mr_openapi  # noqa: E402
@@ -21,8 +23,6 @@ from model_registry.types import (  # noqa: E402
     ArtifactState,
     DataSet,
     DocArtifact,
-    Experiment,
-    ExperimentRun,
     ListOptions,
     Metric,
     ModelArtifact,
@@ -38,197 +38,28 @@ def register(registry, name, version, metadata=None):
 
 
 # --------------------------------------------------------------------------------------------------
-# Experiments: start_experiment_run context manager, logs, runs, metric history
-
-
-def log_loss_steps(registry, experiment_name, run_id, steps):
-    """Each `with` block uploads its logs on exit; log_metric keeps only the last value per key
-    inside one block, so one block per step produces one metric-history record per step."""
-    for step, value in steps:
-        with registry.start_experiment_run(experiment_name=experiment_name, run_id=run_id) as run:
-            assert run.info.id == run_id
-            run.log_metric("loss", value, step=step, timestamp=str(1714400000000 + step))
-
-
-def test_experiment_run_logs_params_metrics_and_dataset(registry):
-    with registry.start_experiment_run(experiment_name="churn-exp", owner="carol",
-                                       description="churn experiments",
-                                       run_description="baseline") as run:
-        run.log_param("learning_rate", 0.01)
-        run.log_param("optimizer", "adam")
-        run.log_param("use_batch_norm", True)
-        run.log_metric("loss", 0.9, step=0, timestamp="1714400000000")
-        run.log_metric("auc", 0.81, step=0)
-        run.log_dataset(name="train-set", uri="s3://data/churn/train.parquet", source_type="s3",
-                        source="s3://data/churn", schema='{"columns": 12}', profile='{"rows": 5000}',
-                        description="training split")
-    run_id = run.info.id
-    experiment_id = run.info.experiment_id
-    assert run_id and run_id.isdigit() and experiment_id and experiment_id.isdigit()
-    assert run.info.name.startswith("run")
-
-    # After exit the context holds what the server returned for each upload.
-    lr = run.get_log("params", "learning_rate")
-    assert isinstance(lr, Parameter) and lr.id
-    assert lr.parameter_type == ParameterType.NUMBER and lr.value == 0.01
-    assert lr.experiment_id == experiment_id and lr.experiment_run_id == run_id  # §11.3
-    optimizer = run.get_log("params", "optimizer")
-    assert optimizer.parameter_type == ParameterType.STRING and optimizer.value == "adam"
-    use_bn = run.get_log("params", "use_batch_norm")
-    assert use_bn.parameter_type == ParameterType.BOOLEAN and use_bn.value is True
-    loss = run.get_log("metrics", "loss")
-    assert isinstance(loss, Metric) and loss.value == 0.9 and loss.step == 0
-    assert loss.timestamp == "1714400000000"
-    assert loss.experiment_run_id == run_id
-    dataset = run.get_log("datasets", "train-set")
-    assert isinstance(dataset, DataSet)
-    assert dataset.name == "train-set"
-    assert dataset.uri == "s3://data/churn/train.parquet"
-    assert dataset.source_type == "s3" and dataset.source == "s3://data/churn"
-    assert json.loads(dataset.schema) == {"columns": 12}
-    assert json.loads(dataset.profile) == {"rows": 5000}
-    assert dataset.description == "training split"
-    assert dataset.experiment_id == experiment_id and dataset.experiment_run_id == run_id
-
-    fetched_run = registry.get_experiment_run(run_id)
-    assert isinstance(fetched_run, ExperimentRun)
-    assert fetched_run.experiment_id == experiment_id
-    assert fetched_run.name == run.info.name
-    assert fetched_run.description == "baseline"
-
-    experiments = list(registry.get_experiments())
-    assert [(e.id, e.name, e.owner, e.description) for e in experiments] == [
-        (experiment_id, "churn-exp", "carol", "churn experiments")]
-
-    logs = list(registry.get_experiment_run_logs(run_id=run_id))
-    by_name = {log.name: log for log in logs}
-    assert len(logs) == 6, [log.name for log in logs]
-    assert set(by_name) == {"learning_rate", "optimizer", "use_batch_norm", "loss", "auc", "train-set"}
-    assert isinstance(by_name["loss"], Metric) and by_name["loss"].value == 0.9
-    assert isinstance(by_name["train-set"], DataSet)
-    assert by_name["optimizer"].value == "adam"
-    # The other two lookup forms of get_experiment_run_logs reach the same artifacts.
-    by_exp_name = list(registry.get_experiment_run_logs(run_name=run.info.name, experiment_name="churn-exp"))
-    assert sorted(a.id for a in by_exp_name) == sorted(a.id for a in logs)
-    by_exp_id = list(registry.get_experiment_run_logs(run_name=run.info.name, experiment_id=experiment_id))
-    assert sorted(a.id for a in by_exp_id) == sorted(a.id for a in logs)
-
-
-def test_experiment_runs_listing(registry):
-    run_ids = []
-    for _ in range(3):
-        with registry.start_experiment_run(experiment_name="listing-exp") as run:
-            run.log_param("seed", 7)
-        run_ids.append(run.info.id)
-    with registry.start_experiment_run(experiment_name="other-exp") as other:
-        other.log_param("seed", 1)
-
-    experiment = run_async_get_experiment(registry, "listing-exp")
-    assert len(set(run_ids)) == 3
-    by_name = collect_ids(registry.get_experiment_runs(experiment_name="listing-exp"))
-    assert by_name == sorted(run_ids, key=int)
-    by_id = collect_ids(registry.get_experiment_runs(experiment_id=experiment.id).page_size(2))
-    assert by_id == sorted(run_ids, key=int)
-    desc = collect_ids(registry.get_experiment_runs(experiment_id=experiment.id).descending().page_size(2))
-    assert desc == sorted(run_ids, key=int, reverse=True)
-    # An unknown experiment name lists nothing (the client maps 404 to []).
-    assert list(registry.get_experiment_runs(experiment_name="no-such-exp")) == []
-    assert sorted(e.name for e in registry.get_experiments()) == ["listing-exp", "other-exp"]
-
-
-def run_async_get_experiment(registry, name):
-    experiment = registry.async_runner(registry._api.get_experiment_by_name(name))
-    assert isinstance(experiment, Experiment), f"experiment {name} not found"
-    return experiment
-
-
-def collect_ids(pager):
-    ids = [item.id for item in pager]
-    assert len(ids) == len(set(ids)), ids
-    return ids
-
-
-def test_unknown_experiment_runs_list_is_empty_for_unknown_experiment_id(registry, run_async):
-    # GET /experiments/{id}/experiment_runs is 404 for a missing experiment (§14 #23); the client
-    # turns that into [].
-    assert run_async(registry._api.get_experiment_runs_by_experiment_id("999999")) == []
-
-
-def test_create_experiment_and_reopen_by_name(registry):
-    created = registry.create_experiment("explicit-exp")
-    assert isinstance(created, Experiment) and created.id and created.name == "explicit-exp"
-    with registry.start_experiment_run(experiment_name="explicit-exp") as run:
-        run.log_metric("f1", 0.5)
-    assert run.info.experiment_id == created.id
-    assert [e.id for e in registry.get_experiments()] == [created.id]
-
-
-def test_metric_history_records_every_step(registry, openapi):
-    with registry.start_experiment_run(experiment_name="history-exp") as run:
-        run.log_param("epochs", 3)
-    run_id = run.info.id
-    log_loss_steps(registry, "history-exp", run_id, [(0, 0.9), (1, 0.5), (2, 0.25)])
-
-    # The current metric is updated in place (one artifact, last value), not duplicated (§5.11).
-    metrics = [a for a in registry.get_experiment_run_logs(run_id=run_id) if isinstance(a, Metric)]
-    assert [(m.name, m.value, m.step) for m in metrics] == [("loss", 0.25, 2)]
-
-    # 0.3.9 has no wrapper for metric history: use the client's mr_openapi layer.
-    history = openapi(lambda api: api.get_experiment_run_metric_history(run_id))
-    assert isinstance(history, mr_openapi.MetricList)
-    assert history.size == 3 and len(history.items) == 3
-    assert [(m.name, m.step, m.value) for m in history.items] == [("loss", 0, 0.9), ("loss", 1, 0.5),
-                                                                    ("loss", 2, 0.25)]
-    assert [m.timestamp for m in history.items] == ["1714400000000", "1714400000001", "1714400000002"]
-    assert all(m.artifact_type == "metric" for m in history.items)
-    assert all(m.experiment_run_id == run_id for m in history.items)
-    history_ids = [m.id for m in history.items]
-    assert len(set(history_ids)) == 3 and metrics[0].id not in history_ids
-
-    only_steps = openapi(lambda api: api.get_experiment_run_metric_history(run_id, step_ids="0,2"))
-    assert [m.step for m in only_steps.items] == [0, 2]
-    by_name = openapi(lambda api: api.get_experiment_run_metric_history(run_id, name="loss"))
-    assert len(by_name.items) == 3
-    no_match = openapi(lambda api: api.get_experiment_run_metric_history(run_id, name="accuracy"))
-    assert no_match.items == [] and no_match.size == 0
-    paged = openapi(lambda api: api.get_experiment_run_metric_history(run_id, page_size="2"))
-    assert len(paged.items) == 2 and paged.next_page_token
-    rest = openapi(lambda api: api.get_experiment_run_metric_history(
-        run_id, page_size="2", next_page_token=paged.next_page_token))
-    assert [m.id for m in paged.items + rest.items] == history_ids and rest.next_page_token == ""
-
-    # History records are hidden from artifact lists and GET /artifacts/{id} (§5.11).
-    all_metrics = registry.async_runner(registry._api.get_artifacts(artifact_type="metric"))
-    assert [m.id for m in all_metrics] == [metrics[0].id]
-    with pytest.raises(api_errors.NotFoundException):
-        openapi(lambda api: api.get_artifact(history_ids[0]))
-
-
-def test_metric_history_across_runs(registry, openapi):
-    with registry.start_experiment_run(experiment_name="multi-exp") as first:
-        first.log_param("p", "a")
-    with registry.start_experiment_run(experiment_name="multi-exp") as second:
-        second.log_param("p", "b")
-    log_loss_steps(registry, "multi-exp", first.info.id, [(0, 1.0), (1, 0.75)])
-    log_loss_steps(registry, "multi-exp", second.info.id, [(0, 2.0)])
-
-    everything = openapi(lambda api: api.get_experiment_runs_metric_history(name="loss"))
-    assert sorted((m.experiment_run_id, m.step, m.value) for m in everything.items) == sorted([
-        (first.info.id, 0, 1.0), (first.info.id, 1, 0.75), (second.info.id, 0, 2.0)])
-    step_one = openapi(lambda api: api.get_experiment_runs_metric_history(step_ids="1"))
-    assert [(m.experiment_run_id, m.value) for m in step_one.items] == [(first.info.id, 0.75)]
-
-
-def test_metric_history_for_unknown_run_is_not_found(registry, openapi):
-    with pytest.raises(api_errors.NotFoundException):
-        openapi(lambda api: api.get_experiment_run_metric_history("999999"))
-
-
-# --------------------------------------------------------------------------------------------------
 # Generic artifacts through ModelRegistryAPIClient (registry._api)
 
 
-def test_model_version_artifacts_of_every_kind(registry, run_async):
+def upsert_metric(registry, run_async, openapi, model_version_id, name, value, step, timestamp):
+    """Upserts a Metric under a model version and returns it as the client's high-level `Metric`.
+
+    On v1alpha3 this is the client's own `upsert_model_version_artifact`. On v1 `Metric.step` is a
+    JSON string on the wire; 0.3.18's high-level `Metric` keeps `step: int` but hands it unchanged
+    to its generated `MetricCreate`, whose `step` is a strict string, so that call fails inside the
+    client before any request is sent. The metric is therefore sent through the client's generated
+    layer with the step as the string v1 specifies, and read back through the high-level type."""
+    if API_VERSION == "v1alpha3":
+        return run_async(registry._api.upsert_model_version_artifact(
+            Metric(name=name, value=value, step=step, timestamp=timestamp), model_version_id))
+    created = openapi(lambda api: api.upsert_model_version_artifact(model_version_id, mr_openapi.Artifact(
+        mr_openapi.Metric(name=name, value=value, step=str(step), timestamp=timestamp,
+                          artifactType="metric")))).actual_instance
+    assert isinstance(created, mr_openapi.Metric) and created.step == str(step)
+    return Metric.from_basemodel(created)
+
+
+def test_model_version_artifacts_of_every_kind(registry, run_async, openapi):
     _, mv = register(registry, "art-kinds", "v1")
     api = registry._api
 
@@ -247,12 +78,11 @@ def test_model_version_artifacts_of_every_kind(registry, run_async):
         "s3://d/eval", "sha256:feed", "s3", "s3://d")
     assert json.loads(dataset.schema) == {"cols": 3} and json.loads(dataset.profile) == {"rows": 9}
 
-    metric = run_async(api.upsert_model_version_artifact(
-        Metric(name="accuracy", value=0.93, step=4, timestamp="1714400000123"), mv.id))
-    assert isinstance(metric, Metric)
+    metric = upsert_metric(registry, run_async, openapi, mv.id, "accuracy", 0.93, 4, "1714400000123")
     assert (metric.value, metric.step, metric.timestamp) == (0.93, 4, "1714400000123")
-    # Artifacts upserted under a version carry no experiment linkage (§11.3).
-    assert metric.experiment_id is None and metric.experiment_run_id is None
+    if API_VERSION == "v1alpha3":
+        # Artifacts upserted under a version carry no experiment linkage (§11.3).
+        assert metric.experiment_id is None and metric.experiment_run_id is None
 
     param = run_async(api.upsert_model_version_artifact(
         Parameter(name="batch_size", value=64, parameter_type=ParameterType.NUMBER), mv.id))
@@ -270,9 +100,10 @@ def test_model_version_artifacts_of_every_kind(registry, run_async):
     assert [a.id for a in docs] == [doc.id]
 
     # A second Metric upsert with the same name updates in place (§8), keeping the id.
-    again = run_async(api.upsert_model_version_artifact(
-        Metric(name="accuracy", value=0.95, step=5, timestamp="1714400000999"), mv.id))
+    again = upsert_metric(registry, run_async, openapi, mv.id, "accuracy", 0.95, 5, "1714400000999")
     assert again.id == metric.id and again.value == 0.95 and again.step == 5
+    read_back = [a for a in run_async(api.get_model_version_artifacts(mv.id)) if isinstance(a, Metric)]
+    assert [(m.id, m.value, m.step) for m in read_back] == [(metric.id, 0.95, 5)]
 
     # A duplicate doc-artifact name under the same version is a conflict (§11.1 step 3).
     with pytest.raises(api_errors.ConflictException):
@@ -328,7 +159,7 @@ def test_standalone_model_artifact_upsert_and_attach(registry, run_async):
 
 
 def test_generic_artifact_routes_via_openapi_layer(registry, openapi):
-    # 0.3.9's ModelRegistryAPIClient has no create/get/update/find for /artifacts: use mr_openapi.
+    # ModelRegistryAPIClient has no create/get/update/find for /artifacts: use mr_openapi.
     _, mv = register(registry, "generic", "v1")
     created = openapi(lambda api: api.create_artifact(mr_openapi.ArtifactCreate(
         mr_openapi.DocArtifactCreate(name="loose-doc", uri="https://d/1", artifactType="doc-artifact"))))
@@ -355,7 +186,7 @@ def test_generic_artifact_routes_via_openapi_layer(registry, openapi):
 
 
 # --------------------------------------------------------------------------------------------------
-# Serving records (no wrappers in 0.3.9: driven through mr_openapi)
+# Serving records (no wrappers in either client: driven through mr_openapi)
 
 
 def test_serving_environment_create_get_find_update(registry, openapi):
@@ -387,14 +218,17 @@ def test_inference_service_and_serve_model(registry, openapi):
     _, mv2 = register(registry, "served-model", "v2")
     env = openapi(lambda api: api.create_serving_environment(mr_openapi.ServingEnvironmentCreate(name="env")))
 
-    # POST /inference_services answers 201 while 0.3.9 declares only 200 (§5.7), so the plain call
-    # deserialises nothing; the service still exists and is found by name under its environment.
+    # POST /inference_services answers 201 (§5.7). 0.3.14 declares only 200 for it, so there the plain
+    # call deserialises nothing; 0.3.18 declares 201 and parses the body. Either way the service
+    # exists and is found by name under its environment.
     returned = openapi(lambda api: api.create_inference_service(mr_openapi.InferenceServiceCreate(
         name="isvc-pinned", registeredModelId=rm.id, servingEnvironmentId=env.id,
         modelVersionId=mv1.id, runtime="vllm")))
     pinned = openapi(lambda api: api.find_inference_service(name="isvc-pinned", parent_resource_id=env.id))
     assert isinstance(pinned, mr_openapi.InferenceService)
-    if returned is not None:  # a server answering 200 would let the client parse it
+    if API_VERSION == "v1":
+        assert isinstance(returned, mr_openapi.InferenceService)
+    if returned is not None:
         assert returned.id == pinned.id
     assert (pinned.registered_model_id, pinned.serving_environment_id, pinned.model_version_id) == (
         rm.id, env.id, mv1.id)
