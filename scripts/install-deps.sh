@@ -4,7 +4,8 @@
 #
 # Usage:
 #   scripts/install-deps.sh                     build + run dependencies
-#   scripts/install-deps.sh --with-test-tools   also clang, sanitizer runtimes, clang-format, wrk
+#   scripts/install-deps.sh --with-test-tools   also clang, sanitizer runtimes, clang-format, wrk,
+#                                               chromium
 #   scripts/install-deps.sh --runtime-only      only the shared libraries the binary loads (Docker)
 #   scripts/install-deps.sh --list [SET]        print a package set (build|test|runtime) and exit
 #   scripts/install-deps.sh --python-venv DIR   additionally create/refresh a Python venv in DIR
@@ -23,13 +24,17 @@ readonly BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev catch2
   sqlite3 python3 python3-venv curl
+  zlib1g-dev
 )
 # Only needed by the test suites and developer tooling (sanitizers, libFuzzer, formatting, load).
-readonly TEST_PACKAGES=(clang libclang-rt-14-dev clang-format wrk)
+readonly TEST_PACKAGES=(
+  clang libclang-rt-14-dev clang-format wrk
+  chromium fonts-dejavu-core  # the web UI's browser tests (tests/ui) and their screenshots
+)
 # What the release binary loads at run time. libSQLiteCpp is linked statically on Debian 12
 # (there is no runtime package for it); CLI11 and nlohmann-json are header-only.
 # curl is here for the container HEALTHCHECK.
-readonly RUNTIME_PACKAGES=(libcpp-httplib0.11 libsqlite3-0 libstdc++6 libgcc-s1 curl)
+readonly RUNTIME_PACKAGES=(libcpp-httplib0.11 libsqlite3-0 libstdc++6 libgcc-s1 zlib1g curl)
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'

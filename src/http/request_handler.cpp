@@ -6,9 +6,11 @@
 #include <strings.h>
 
 #include <iterator>
+#include <optional>
 
 #include "http/error_mapping.h"
 #include "http/json_codec.h"
+#include "http/ui_assets.h"
 #include "model_registry/http_server.h"
 
 namespace mr::http {
@@ -149,6 +151,12 @@ Response RequestHandler::Handle(const Request& req) const {
     res.content_type = kJsonContentType;
     res.body = "{\"hello\":\"world\"}\n";
     return res;
+  }
+
+  // The web UI answers GET and HEAD outside the API, before the API's query guards: its page
+  // addresses carry the UI's own query parameters.
+  if (path.rfind("/api/", 0) != 0) {
+    if (std::optional<Response> ui = UiAssets::Embedded().Serve(req)) return *std::move(ui);
   }
 
   // Null-byte guard (§1.3), before anything reads the values.
