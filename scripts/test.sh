@@ -17,6 +17,7 @@
 #   BUILD_DIR       release build directory (default: build)
 #   ASAN_BUILD_DIR  sanitizer build directory (default: build-asan)
 #   VENV_DIR        Python virtual environment (default: .venv)
+#   UI_VENV_DIR     Python virtual environment of the browser suite (default: .venv-ui)
 #   JOBS            parallel compile jobs (default: number of CPUs)
 #   MR_ASAN_OPTIONS, MR_UBSAN_OPTIONS   override the sanitizer options used for the ASan runs
 #
@@ -38,8 +39,9 @@ absolute() {
 BUILD_DIR="$(absolute "${BUILD_DIR:-build}")"
 ASAN_BUILD_DIR="$(absolute "${ASAN_BUILD_DIR:-build-asan}")"
 VENV_DIR="$(absolute "${VENV_DIR:-.venv}")"
+UI_VENV_DIR="$(absolute "${UI_VENV_DIR:-.venv-ui}")"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-export BUILD_DIR ASAN_BUILD_DIR VENV_DIR JOBS
+export BUILD_DIR ASAN_BUILD_DIR VENV_DIR UI_VENV_DIR JOBS
 
 # Leak checking on, and any report ends the process, so a sanitizer finding cannot pass quietly.
 ASAN_OPTIONS_FOR_TESTS="${MR_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1}"
@@ -122,6 +124,14 @@ PY
     return 1
   fi
   return "$status"
+}
+
+# The web UI in Debian's chromium through Playwright (tests/ui), in its own venv built from
+# tests/requirements-ui.txt; screenshots of the main pages go to $BUILD_DIR/ui-screenshots.
+suite_ui_browser() {
+  "$SCRIPT_DIR/setup-venv.sh" "$UI_VENV_DIR" "$REPO_ROOT/tests/requirements-ui.txt"
+  export MR_UI_SCREENSHOTS="$BUILD_DIR/ui-screenshots"
+  VENV_DIR="$UI_VENV_DIR" suite_pytest tests/ui "$BUILD_DIR/model-registry" no
 }
 
 # Runs an optional suite script with the documented environment.
@@ -243,6 +253,11 @@ else
 fi
 run_pytest_suite integration tests/integration "$BUILD_DIR/model-registry" no build
 run_pytest_suite conformance tests/conformance "$BUILD_DIR/model-registry" no build
+if passed_suite build && passed_suite deps; then
+  run_suite ui-browser 600 "$SELF" --suite ui_browser
+else
+  record FAIL ui-browser "not run: deps or build failed"
+fi
 if passed_suite build; then
   run_suite docker-check 300 "$SCRIPT_DIR/docker-build-check.py" --binary "$BUILD_DIR/model-registry"
 else

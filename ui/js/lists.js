@@ -154,6 +154,7 @@ export function listView({ container, kind, path, state, onState, selection, onS
       renderPager(page, items.length);
     } catch (error) {
       if (mine !== sequence) return;
+      if (error.status === 400 && fq) error.title = 'The server could not use this filter.';
       clear(results, alertBox(error));
       clear(pager);
     } finally {
