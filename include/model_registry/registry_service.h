@@ -34,7 +34,7 @@ namespace mr {
 // List parameters as the API receives them (§7), already type-checked.
 struct ListOptions {
   std::string filter_query;
-  int32_t page_size = 0;  // <= 0: no limit
+  int32_t page_size = 0;  // <= 0, or above the maximum: the maximum page size
   OrderField order = OrderField::kId;
   bool descending = false;
   std::string next_page_token;  // empty: first page
@@ -74,9 +74,18 @@ struct UpsertResult {
   bool created_with_201 = false;  // §11.1: 201 only for new model/doc artifacts
 };
 
+// Limits the domain applies to every request.
+struct RegistryServiceOptions {
+  // The most items one list page holds. A list without pageSize, or with a
+  // larger one, gets this many and a nextPageToken (README, "Deviations from
+  // upstream"), so no request materialises a whole table.
+  int32_t max_page_size = 1000;
+};
+
 class RegistryService {
  public:
-  explicit RegistryService(Repository& repository) : repo_(repository) {}
+  explicit RegistryService(Repository& repository, RegistryServiceOptions options = {})
+      : repo_(repository), options_(options) {}
   RegistryService(const RegistryService&) = delete;
   RegistryService& operator=(const RegistryService&) = delete;
 
@@ -128,6 +137,7 @@ class RegistryService {
                          const std::string& plural);
 
   Repository& repo_;
+  const RegistryServiceOptions options_;
 };
 
 // Encodes and decodes the opaque page token (base64 of "<id>:<sortValue>").

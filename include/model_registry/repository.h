@@ -6,7 +6,7 @@
 //
 //   MR_RETURN_IF_ERROR(repo.Write([&](WriteTransaction& tx) -> Status {
 //     MR_ASSIGN_OR_RETURN(Entity parent, tx.Get(StorageClass::kContext, 7));
-//     entity.create_time_ms = entity.update_time_ms = tx.NextTimestamp();
+//     entity.create_time_ms = entity.update_time_ms = tx.NowMs();
 //     return tx.Insert(entity).status();
 //   }));
 //
@@ -81,9 +81,11 @@ class Reader {
 
 class WriteTransaction : public Reader {
  public:
-  // Returns a timestamp in epoch ms strictly greater than every timestamp
-  // this repository handed out before, including before a restart.
-  virtual int64_t NextTimestamp() = 0;
+  // Returns the wall-clock time in epoch ms, as it is: never advanced by
+  // earlier writes, so timestamps cannot run ahead of the clock under load.
+  // Several writes may share a millisecond; lists break such ties by id, and
+  // the domain keeps each entity's update time increasing (README, "Timestamps").
+  virtual int64_t NowMs() = 0;
 
   // Inserts `entity` (id is assigned and written back) with its fields and
   // custom properties. Errors: kAlreadyExists when the (kind, parent, scope,

@@ -15,6 +15,8 @@
 // Thread-safety: the returned repository is safe for concurrent use.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +32,12 @@ struct SqliteOptions {
   bool synchronous_full = false;
   // How long a statement waits for a lock before failing with kUnavailable.
   int busy_timeout_ms = 5000;
+  // How long one read (a GET, a list page with its properties, a find) may run
+  // before SQLite interrupts it and it fails with kUnavailable. Bounds the CPU
+  // a single expensive filterQuery can take (docs/RELIABILITY.md).
+  int query_timeout_ms = 5000;
+  // The wall clock in epoch ms; empty means the system clock. Tests freeze it.
+  std::function<int64_t()> clock_ms;
 };
 
 // Opens (creating if needed) and migrates the database.

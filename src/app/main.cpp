@@ -31,7 +31,8 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_options) {
+int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_options,
+          const mr::RegistryServiceOptions& service_options) {
   sigset_t stop_signals = BlockStopSignals();
 
   auto repo = mr::OpenSqliteRepository(db_options);
@@ -39,7 +40,7 @@ int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_o
     std::fprintf(stderr, "model-registry: %s\n", repo.status().message().c_str());
     return 1;
   }
-  mr::RegistryService service(**repo);
+  mr::RegistryService service(**repo, service_options);
   mr::HttpServer server(service, server_options);
   auto port = server.Bind();
   if (!port.ok()) {
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
 
   mr::ServerOptions server_options;
   mr::SqliteOptions db_options;
+  mr::RegistryServiceOptions service_options;
   int max_body_kib = static_cast<int>(server_options.max_body_bytes / 1024);
 
   CLI::App* serve = app.add_subcommand("serve", "Serve the REST API");
@@ -106,6 +108,20 @@ int main(int argc, char** argv) {
       ->add_flag("--sync-full", db_options.synchronous_full,
                  "fsync every commit (survives power loss, slower writes)")
       ->envname("MR_SYNC_FULL");
+  // Per-request cost bounds (docs/RELIABILITY.md, "Bounded cost per request").
+  double query_timeout_seconds = db_options.query_timeout_ms / 1000.0;
+  serve
+      ->add_option("--query-timeout", query_timeout_seconds,
+                   "Seconds one read query may run before it is interrupted (503)")
+      ->envname("MR_QUERY_TIMEOUT")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-page-size", service_options.max_page_size,
+                   "Most items in one list page (lists without pageSize get this many)")
+      ->envname("MR_MAX_PAGE_SIZE")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   serve->add_flag("--hello-endpoint", server_options.enable_hello_endpoint,
                   "Serve GET /hello (benchmark ceiling)");
 
@@ -132,5 +148,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   server_options.max_body_bytes = static_cast<size_t>(max_body_kib) * 1024;
-  return Serve(server_options, db_options);
+  db_options.query_timeout_ms = static_cast<int>(query_timeout_seconds * 1000.0 + 0.5);
+  return Serve(server_options, db_options, service_options);
 }

@@ -100,6 +100,13 @@ Entity NewEntity(const EntityDraft& draft, int64_t parent_id) {
   return entity;
 }
 
+// An update's time: the wall clock, but always after the entity's previous
+// update, so lastUpdateTimeSinceEpoch grows on every update even within one
+// millisecond (README, "Timestamps").
+int64_t UpdateTime(WriteTransaction& tx, const Entity& stored) {
+  return std::max(tx.NowMs(), stored.update_time_ms + 1);
+}
+
 Status CheckRunTimes(const Entity& run) {
   const std::string* start = StringField(run, "startTimeSinceEpoch");
   const std::string* end = StringField(run, "endTimeSinceEpoch");
@@ -254,7 +261,7 @@ Result<Entity> RegistryService::Create(EntityDraft draft) {
         return parent.status();
       }
     }
-    entity.create_time_ms = entity.update_time_ms = tx.NextTimestamp();
+    entity.create_time_ms = entity.update_time_ms = tx.NowMs();
     MR_RETURN_IF_ERROR(tx.Insert(entity));
     created = std::move(entity);
     return Status::Ok();
@@ -304,7 +311,7 @@ Result<Entity> RegistryService::UpdateInTx(WriteTransaction& tx, EntityKind kind
   Entity entity = std::move(stored).value();
   Merge(entity, patch);
   MR_RETURN_IF_ERROR(Validate(entity));
-  entity.update_time_ms = tx.NextTimestamp();
+  entity.update_time_ms = UpdateTime(tx, entity);
   MR_RETURN_IF_ERROR(tx.Update(entity));
   return entity;
 }
@@ -350,7 +357,8 @@ Result<Page> RegistryService::ListWith(ListQuery query, const ListOptions& optio
   query.filter = expr.get();
   query.order = options.order;
   query.descending = options.descending;
-  query.limit = std::max<int32_t>(options.page_size, 0);
+  query.limit = options.page_size > 0 ? std::min(options.page_size, options_.max_page_size)
+                                      : options_.max_page_size;
   if (!options.next_page_token.empty()) {
     MR_ASSIGN_OR_RETURN(Cursor cursor, DecodePageToken(options.next_page_token));
     query.after = cursor;
@@ -495,7 +503,7 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
         entity.fields["experimentRunId"] = draft.fields["experimentRunId"];
       }
       MR_RETURN_IF_ERROR(Validate(entity));
-      entity.update_time_ms = tx.NextTimestamp();
+      entity.update_time_ms = UpdateTime(tx, entity);
       MR_RETURN_IF_ERROR(tx.Update(entity));
       MR_RETURN_IF_ERROR(tx.Link(parent_id, entity.id));
       result.entity = std::move(entity);
@@ -503,7 +511,7 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
     } else {
       Entity entity = NewEntity(draft, parent_id);
       MR_RETURN_IF_ERROR(Validate(entity));
-      entity.create_time_ms = entity.update_time_ms = tx.NextTimestamp();
+      entity.create_time_ms = entity.update_time_ms = tx.NowMs();
       MR_RETURN_IF_ERROR(tx.Insert(entity));
       MR_RETURN_IF_ERROR(tx.Link(parent_id, entity.id));
       result.created_with_201 =
@@ -519,7 +527,7 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
       history.external_id.reset();
       history.parent_id = parent_id;
       history.name_scope = NewUuid();
-      history.create_time_ms = history.update_time_ms = tx.NextTimestamp();
+      history.create_time_ms = history.update_time_ms = tx.NowMs();
       MR_RETURN_IF_ERROR(tx.Insert(history));
       MR_RETURN_IF_ERROR(tx.Link(parent_id, history.id));
     }

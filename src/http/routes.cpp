@@ -59,7 +59,7 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
   options.all_artifact_kinds = flags.all_artifact_kinds;
   options.filter_query = req.Query("filterQuery").value_or("");
   // pageSize is an integer: present means a number ("" too is a 400); absent
-  // or 0 means no limit (§7).
+  // or 0 means the domain's maximum page size (RegistryServiceOptions).
   if (std::optional<std::string> size = req.Query("pageSize")) {
     int64_t value = 0;
     auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), value);

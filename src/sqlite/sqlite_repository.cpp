@@ -67,11 +67,17 @@ class Connection {
     // with the same CPU per request. 256 KiB (38 MiB) made a list of 100 over
     // 1M versions cost 50% more CPU (docs/BENCHMARKS.md).
     if ((flags & SQLite::OPEN_READONLY) != 0) db_.exec("PRAGMA cache_size = -1024");
+    sqlite3_progress_handler(db_.getHandle(), kProgressOps, &Connection::PastDeadline, this);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   SQLite::Database& db() { return db_; }
+
+  // Statements after this call are interrupted (SQLITE_INTERRUPT) once
+  // `deadline` has passed; ClearDeadline() lifts it.
+  void SetDeadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+  void ClearDeadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
 
   // Bounds the cache. REQUIRES: no statement from Prepare() is in use, so
   // callers invoke it only between requests (eviction inside Prepare freed
@@ -94,8 +100,20 @@ class Connection {
   }
 
  private:
+  // SQLite calls PastDeadline every this many virtual-machine steps (tens of
+  // microseconds of work), so a query overruns its deadline by about that.
+  static constexpr int kProgressOps = 1000;
+  static int PastDeadline(void* self) {
+    auto* conn = static_cast<Connection*>(self);
+    return conn->deadline_ != std::chrono::steady_clock::time_point::max() &&
+                   std::chrono::steady_clock::now() >= conn->deadline_
+               ? 1
+               : 0;
+  }
+
   // Filter queries generate many distinct texts; bound the cache.
   static constexpr size_t kMaxCachedStatements = 512;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   SQLite::Database db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
 };
@@ -646,7 +664,7 @@ class Queries {
   Connection& conn_;
 };
 
-int64_t NowMs() {
+int64_t SystemClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -672,7 +690,7 @@ Result<int> ApplyMigrations(SQLite::Database& db) {
         db, "INSERT INTO schema_migrations (version, name, dirty, applied_at) VALUES (?, ?, 0, ?)");
     record.bind(1, m.version);
     record.bind(2, m.name);
-    record.bind(3, NowMs());
+    record.bind(3, SystemClockMs());
     record.exec();
     tx.commit();
   }
@@ -681,8 +699,8 @@ Result<int> ApplyMigrations(SQLite::Database& db) {
 
 class SqliteWriteTransaction : public WriteTransaction {
  public:
-  SqliteWriteTransaction(Connection& conn, int64_t& last_timestamp)
-      : queries_(conn), last_timestamp_(last_timestamp) {}
+  SqliteWriteTransaction(Connection& conn, const std::function<int64_t()>& clock_ms)
+      : queries_(conn), clock_ms_(clock_ms) {}
 
   Result<Entity> Get(StorageClass storage, int64_t id) override {
     try {
@@ -705,10 +723,7 @@ class SqliteWriteTransaction : public WriteTransaction {
       return Translate(e);
     }
   }
-  int64_t NextTimestamp() override {
-    last_timestamp_ = std::max(NowMs(), last_timestamp_ + 1);
-    return last_timestamp_;
-  }
+  int64_t NowMs() override { return clock_ms_ ? clock_ms_() : SystemClockMs(); }
   Status Insert(Entity& entity) override {
     try {
       queries_.Insert(entity);
@@ -738,7 +753,7 @@ class SqliteWriteTransaction : public WriteTransaction {
 
  private:
   Queries queries_;
-  int64_t& last_timestamp_;
+  const std::function<int64_t()>& clock_ms_;
 };
 
 class SqliteRepository : public Repository {
@@ -757,7 +772,6 @@ class SqliteRepository : public Repository {
       writer_->db().exec(options_.synchronous_full ? "PRAGMA synchronous = FULL"
                                                    : "PRAGMA synchronous = NORMAL");
       MR_RETURN_IF_ERROR(Migrate());
-      last_timestamp_ = MaxStoredTimestamp();
       writer_thread_ = std::thread([this] { WriterLoop(); });
       if (!in_memory_) {
         // Checkpoints leave the writer thread: SQLite's autocheckpoint runs
@@ -833,16 +847,23 @@ class SqliteRepository : public Repository {
 
  private:
   // Runs `fn` on a pooled read connection (the writer for in-memory DBs).
+  // Every read runs under options_.query_timeout_ms (see SqliteOptions).
   template <typename Fn>
   auto WithReader(Fn fn) -> decltype(fn(std::declval<Queries&>())) {
     using R = decltype(fn(std::declval<Queries&>()));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.query_timeout_ms);
     if (in_memory_) {
       std::lock_guard<std::mutex> lock(write_mu_);
+      writer_->SetDeadline(deadline);
       Queries q(*writer_);
       try {
-        return fn(q);
+        R result = fn(q);
+        writer_->ClearDeadline();
+        return result;
       } catch (const SQLite::Exception& e) {
-        return R(Translate(e));
+        writer_->ClearDeadline();
+        return R(TranslateRead(e));
       }
     }
     std::unique_ptr<Connection> conn;
@@ -861,18 +882,31 @@ class SqliteRepository : public Repository {
       // One read transaction per call: a page and its properties come from
       // the same snapshot, and the WAL read lock is taken once, not per
       // statement (one fcntl and one stat fewer per GET).
+      conn->SetDeadline(deadline);
       SQLite::Statement& begin = conn->Prepare("BEGIN");
       begin.exec();
       Queries q(*conn);
       R result = fn(q);
       SQLite::Statement& commit = conn->Prepare("COMMIT");
       commit.exec();
+      conn->ClearDeadline();
       conn->TrimCache();
       Release(std::move(conn));
       return result;
     } catch (const SQLite::Exception& e) {
-      return R(Translate(e));
+      // The connection is dropped, not pooled: it may hold an open read
+      // transaction or a half-run statement.
+      return R(TranslateRead(e));
     }
+  }
+
+  Status TranslateRead(const SQLite::Exception& e) const {
+    if (e.getErrorCode() == SQLITE_INTERRUPT) {
+      return Status::Unavailable("query exceeded the query timeout of " +
+                                 std::to_string(options_.query_timeout_ms) +
+                                 " ms; narrow the filterQuery or ask for a smaller pageSize");
+    }
+    return Translate(e);
   }
 
   // WAL size (frames) at which the background thread checkpoints, and at
@@ -941,7 +975,7 @@ class SqliteRepository : public Repository {
   // Runs `fn` and converts anything it throws into a Status.
   Status RunOne(const std::function<Status(WriteTransaction&)>& fn) {
     try {
-      SqliteWriteTransaction tx(*writer_, last_timestamp_);
+      SqliteWriteTransaction tx(*writer_, options_.clock_ms);
       return fn(tx);
     } catch (const SQLite::Exception& e) {
       return Translate(e);
@@ -996,16 +1030,6 @@ class SqliteRepository : public Repository {
 
   Status Migrate() { return ApplyMigrations(writer_->db()).status(); }
 
-  int64_t MaxStoredTimestamp() {
-    int64_t max_ts = 0;
-    for (const char* table : {"context", "artifact", "execution"}) {
-      SQLite::Statement stmt(writer_->db(),
-                             std::string("SELECT coalesce(max(update_time), 0) FROM ") + table);
-      if (stmt.executeStep()) max_ts = std::max(max_ts, stmt.getColumn(0).getInt64());
-    }
-    return max_ts;
-  }
-
   const SqliteOptions options_;
   bool in_memory_ = false;
 
@@ -1013,7 +1037,6 @@ class SqliteRepository : public Repository {
   // in-memory database (which share the one connection).
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_
-  int64_t last_timestamp_ = 0;          // guarded by write_mu_
 
   // Group-commit queue; the writer thread owns writer_ while running a batch.
   std::mutex queue_mu_;

@@ -3,8 +3,10 @@
 // kubeflow-api-behaviour.md ask for; expected values are written by hand.
 #include "model_registry/registry_service.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -27,9 +29,11 @@ int64_t WallClockMs() {
 // A fresh in-memory registry per test case.
 class Registry {
  public:
-  Registry() {
+  // `clock_ms`: the repository's wall clock (SqliteOptions::clock_ms).
+  explicit Registry(std::function<int64_t()> clock_ms = {}) {
     SqliteOptions options;
     options.path = ":memory:";
+    options.clock_ms = std::move(clock_ms);
     Result<std::unique_ptr<Repository>> repo = OpenSqliteRepository(options);
     if (!repo.ok()) FAIL("cannot open in-memory repository: " << repo.status().ToString());
     repo_ = std::move(repo).value();
@@ -390,13 +394,14 @@ TEST_CASE("Enum fields accept only their listed values", "[domain][create][enum]
   CHECK(CodeOf(r->Update(K::kRegisteredModel, rm.id, patch)) == StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("Timestamps are strictly increasing across many creates", "[domain][timestamps]") {
+TEST_CASE("Create times follow the wall clock across many creates", "[domain][timestamps]") {
   Registry r;
   int64_t previous = 0;
   for (int i = 0; i < 200; ++i) {
     Entity e = r.CreateModel("ts-" + std::to_string(i));
     INFO("create #" << i);
-    REQUIRE(e.create_time_ms > previous);
+    REQUIRE(e.create_time_ms >= previous);
+    REQUIRE(e.create_time_ms <= WallClockMs());
     previous = e.create_time_ms;
   }
 }
@@ -619,7 +624,10 @@ std::vector<int64_t> WalkPages(RegistryService& service, ListOptions options,
 }
 
 TEST_CASE("List pages through all rows without skips or repeats", "[domain][list][paging]") {
-  Registry r;
+  // A clock that ticks once per write, so every create and update gets its
+  // own millisecond and the orders below are fully determined.
+  auto ticks = std::make_shared<std::atomic<int64_t>>(1700000000000);
+  Registry r([ticks] { return ticks->fetch_add(1); });
   const int kCount = 23;
   std::vector<int64_t> by_id;
   for (int i = 0; i < kCount; ++i) by_id.push_back(r.CreateModel("m" + std::to_string(i)).id);
@@ -1205,7 +1213,7 @@ TEST_CASE("Metric upserts under a run append history", "[domain][upsert][history
     INFO("history item " << i);
     CHECK(h.name == (i < 4 ? "loss" : "accuracy"));
     CHECK(h.id != metric_id);
-    CHECK(h.create_time_ms > previous_time);  // never collide
+    CHECK(h.create_time_ms >= previous_time);  // in id order; may share a millisecond
     previous_time = h.create_time_ms;
     CHECK_FALSE(h.external_id.has_value());
     CHECK(IdField(h, "experimentRunId") == std::optional<int64_t>(f.run.id));
@@ -1418,6 +1426,95 @@ TEST_CASE("InferenceServiceVersion and InferenceServiceModel", "[domain][serve]"
 TEST_CASE("CheckHealth is OK on a migrated repository", "[domain]") {
   Registry r;
   CHECK(r->CheckHealth().ok());
+}
+
+// ---- timestamps --------------------------------------------------------------------
+
+TEST_CASE("Timestamps follow a frozen clock; updates still increase per entity",
+          "[domain][timestamps]") {
+  SqliteOptions options;
+  options.path = ":memory:";
+  const int64_t frozen = 1700000000000;
+  options.clock_ms = [frozen] { return frozen; };
+  Result<std::unique_ptr<Repository>> repo = OpenSqliteRepository(options);
+  REQUIRE(repo.ok());
+  RegistryService service(**repo);
+
+  Result<Entity> model = service.Create(Registry::Named(K::kRegisteredModel, "m"));
+  REQUIRE(model.ok());
+  CHECK(model->create_time_ms == frozen);
+  CHECK(model->update_time_ms == frozen);
+  // Rejected writes leave no trace on the clock.
+  for (int i = 0; i < 50; ++i) {
+    CHECK(service.Create(Registry::Named(K::kRegisteredModel, "m")).status().code() ==
+          StatusCode::kAlreadyExists);
+  }
+  Result<Entity> other = service.Create(Registry::Named(K::kRegisteredModel, "other"));
+  REQUIRE(other.ok());
+  CHECK(other->create_time_ms == frozen);
+
+  // Three updates within one (frozen) millisecond: each one later than the last.
+  EntityDraft patch;
+  patch.kind = K::kRegisteredModel;
+  std::vector<int64_t> stamps;
+  for (int i = 0; i < 3; ++i) {
+    patch.description = "d" + std::to_string(i);
+    Result<Entity> updated = service.Update(K::kRegisteredModel, model->id, patch);
+    REQUIRE(updated.ok());
+    stamps.push_back(updated->update_time_ms);
+    CHECK(updated->create_time_ms == frozen);
+  }
+  CHECK(stamps == std::vector<int64_t>{frozen + 1, frozen + 2, frozen + 3});
+  Result<Entity> stored = service.Get(K::kRegisteredModel, model->id);
+  REQUIRE(stored.ok());
+  CHECK(stored->update_time_ms == frozen + 3);
+  // Another entity's update does not inherit that entity's lead.
+  Result<Entity> other_updated = service.Update(K::kRegisteredModel, other->id, patch);
+  REQUIRE(other_updated.ok());
+  CHECK(other_updated->update_time_ms == frozen + 1);
+}
+
+// ---- page size limit -----------------------------------------------------------------
+
+TEST_CASE("Lists hold at most max_page_size items and page on to every row",
+          "[domain][list][limits]") {
+  SqliteOptions db_options;
+  db_options.path = ":memory:";
+  Result<std::unique_ptr<Repository>> repo = OpenSqliteRepository(db_options);
+  REQUIRE(repo.ok());
+  RegistryServiceOptions service_options;
+  service_options.max_page_size = 4;
+  RegistryService service(**repo, service_options);
+  std::vector<int64_t> created;
+  for (int i = 0; i < 10; ++i) {
+    Result<Entity> e =
+        service.Create(Registry::Named(K::kRegisteredModel, "m" + std::to_string(i)));
+    REQUIRE(e.ok());
+    created.push_back(e->id);
+  }
+  for (int32_t page_size : {0, -1, 5, 1000}) {
+    INFO("pageSize " << page_size);
+    ListOptions options;
+    options.page_size = page_size;
+    std::vector<int64_t> seen;
+    int pages = 0;
+    for (; pages < 10; ++pages) {
+      Result<Page> page = service.List(K::kRegisteredModel, ListScope{}, options);
+      REQUIRE(page.ok());
+      CHECK(page->items.size() <= 4);
+      CHECK(page->page_size == page_size);  // the request is echoed, as upstream does
+      for (const Entity& e : page->items) seen.push_back(e.id);
+      if (page->next_page_token.empty()) break;
+      options.next_page_token = page->next_page_token;
+    }
+    CHECK(pages == 2);  // pages of 4, 4 and 2
+    CHECK(seen == created);
+  }
+  ListOptions small;
+  small.page_size = 3;
+  Result<Page> page = service.List(K::kRegisteredModel, ListScope{}, small);
+  REQUIRE(page.ok());
+  CHECK(page->items.size() == 3);
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ Entity Make(K kind, const std::string& name, int64_t parent_id = 0) {
 void Seed(Repository& repo) {
   Status status = repo.Write([](WriteTransaction& tx) -> Status {
     auto insert = [&](Entity& e) -> Status {
-      e.create_time_ms = e.update_time_ms = tx.NextTimestamp();
+      e.create_time_ms = e.update_time_ms = tx.NowMs();
       return tx.Insert(e);
     };
     std::vector<int64_t> models;
