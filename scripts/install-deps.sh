@@ -30,6 +30,7 @@ readonly BUILD_PACKAGES=(
 readonly TEST_PACKAGES=(
   clang libclang-rt-14-dev clang-format wrk
   chromium fonts-dejavu-core  # the web UI's browser tests (tests/ui) and their screenshots
+  openssl                     # the self-signed certificate of the CLI's TLS test (test_cli_client.py)
 )
 # What the release binary loads at run time. libSQLiteCpp is linked statically on Debian 12
 # (there is no runtime package for it); CLI11 and nlohmann-json are header-only.

@@ -117,36 +117,47 @@ int RunMigrate(DatabaseFlags& flags) {
 }  // namespace
 
 void AddAdminCommands(CLI::App& app, CommandRunner& selected) {
-  auto flags = std::make_shared<DatabaseFlags>();
-  auto path = std::make_shared<std::string>();
+  // Each command has its own variables: CLI11 applies environment variables
+  // (MR_DB_FILE) to the options of every subcommand, parsed or not.
+  struct Flags {
+    DatabaseFlags database;
+    std::string path;
+  };
+  auto add = [&app](const char* name, const char* description) {
+    auto flags = std::make_shared<Flags>();
+    CLI::App* cmd = app.add_subcommand(name, description);
+    AddDatabaseFlags(cmd, flags->database);
+    return std::make_pair(cmd, flags);
+  };
 
-  CLI::App* backup = app.add_subcommand(
+  auto [backup, backup_flags] = add(
       "backup", "Write a consistent copy of the database to DEST while a server may be writing");
-  AddDatabaseFlags(backup, *flags);
-  backup->add_option("DEST", *path, "Path of the copy (must not exist)")->required();
-  backup->callback(
-      [&selected, flags, path] { selected = [flags, path] { return RunBackup(*flags, *path); }; });
+  backup->add_option("DEST", backup_flags->path, "Path of the copy (must not exist)")->required();
+  backup->callback([&selected, f = backup_flags] {
+    selected = [f] { return RunBackup(f->database, f->path); };
+  });
 
-  CLI::App* exporter = app.add_subcommand(
+  auto [exporter, export_flags] = add(
       "export", "Write every entity and link as NDJSON (docs/EXPORT-FORMAT.md), from one snapshot");
-  AddDatabaseFlags(exporter, *flags);
-  exporter->add_option("-o,--output", *path, "Output file (default: standard output)");
-  exporter->callback(
-      [&selected, flags, path] { selected = [flags, path] { return RunExport(*flags, *path); }; });
+  exporter->add_option("-o,--output", export_flags->path, "Output file (default: standard output)");
+  exporter->callback([&selected, f = export_flags] {
+    selected = [f] { return RunExport(f->database, f->path); };
+  });
 
-  CLI::App* importer = app.add_subcommand(
-      "import", "Load an export into an empty database (created if missing), all or nothing");
-  AddDatabaseFlags(importer, *flags);
-  importer->add_option("FILE", *path, "Export file, or - for standard input")->required();
-  importer->callback(
-      [&selected, flags, path] { selected = [flags, path] { return RunImport(*flags, *path); }; });
+  auto [importer, import_flags] =
+      add("import", "Load an export into an empty database (created if missing), all or nothing");
+  importer->add_option("FILE", import_flags->path, "Export file, or - for standard input")
+      ->required();
+  importer->callback([&selected, f = import_flags] {
+    selected = [f] { return RunImport(f->database, f->path); };
+  });
 
-  CLI::App* migrate = app.add_subcommand(
-      "migrate",
-      "Apply pending schema migrations (creating the database if missing), print the "
-      "schema version");
-  AddDatabaseFlags(migrate, *flags);
-  migrate->callback([&selected, flags] { selected = [flags] { return RunMigrate(*flags); }; });
+  auto [migrate, migrate_flags] =
+      add("migrate",
+          "Apply pending schema migrations (creating the database if missing), print the schema "
+          "version");
+  migrate->callback(
+      [&selected, f = migrate_flags] { selected = [f] { return RunMigrate(f->database); }; });
 }
 
 }  // namespace mr::app

@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
   // The other commands live in src/app/cli_*.cpp; a parsed one sets `selected`.
   mr::app::CommandRunner selected;
   mr::app::AddAdminCommands(app, selected);
+  mr::app::AddClientCommands(app, selected);
 
   try {
     app.parse(argc, argv);
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
     // --help and --version arrive here as "errors" with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e);
     std::fprintf(stderr, "model-registry: %s (see --help)\n", e.what());
-    return mr::app::kExitUsage;
+    return mr::kExitUsage;
   }
   if (selected) return selected();
 
