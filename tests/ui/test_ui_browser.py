@@ -173,6 +173,9 @@ def test_register_find_compare_archive_restore(page, api):
         "layers": 4, "lr": 0.002}
     expect(page.locator("table.props pre.struct")).to_contain_text('"layers": 4')
 
+    page.get_by_role("link", name=f"Compare with {model_name}-v1").click()
+    expect(page).to_have_url(re.compile(rf"/compare\?versions={v1['id']},{v2['id']}$"))
+
     # Find the version by name search ...
     page.get_by_role("link", name="Versions", exact=True).click()
     page.get_by_label("Name").fill(f"{TAG}-v2")
@@ -331,6 +334,9 @@ def test_deployments_show_what_each_service_serves(page, api):
     served_by = page.locator("section", has=page.get_by_role("heading", name="Served by"))
     expect(served_by).to_contain_text(f"served-{TAG}-isvc")
     expect(served_by).to_contain_text(f"prod-{TAG}")
+    page.get_by_role("link", name=f"served-{TAG}").first.click()
+    deployed = page.locator("section", has=page.get_by_role("heading", name="Deployments"))
+    expect(deployed.locator("tr", has_text=f"served-{TAG}-isvc").get_by_role("link", name="v7")).to_be_visible()
 
 
 # ---------------------------------------------------------------- authentication

@@ -96,6 +96,7 @@ export async function modelPage(main, id, { navigate }) {
     compareButton.textContent = selection.size ? `Compare selected (${selection.size})` : 'Compare selected';
   };
   const versions = h('div');
+  const deployed = h('div', {}, spinner());
   const [actions, status] = entityActions(model, `/registered_models/${model.id}`, 'model', () => modelPage(main, id, { navigate }).then(() => main.querySelector('h1').focus()));
   clear(main,
     crumbs(link('/models', 'Models'), model.name),
@@ -107,8 +108,23 @@ export async function modelPage(main, id, { navigate }) {
     h('section', { 'aria-labelledby': 'versions-h' },
       h('div', { class: 'section-head' }, h('h2', { id: 'versions-h' }, 'Versions'),
         h('div', { class: 'head-actions' }, compareButton, h('a', { href: `/models/${model.id}/versions/new`, 'data-link': true, class: 'button primary' }, 'Register version'))),
-      versions));
+      versions),
+    h('section', { 'aria-labelledby': 'deployed-h' }, h('h2', { id: 'deployed-h' }, 'Deployments'), deployed));
   listView({ container: versions, kind: 'versions', path: `/registered_models/${model.id}/versions`, state: stateFromQuery(''), selection, onSelection: updateCompare, showModel: false });
+  modelDeployments(model).then((view) => clear(deployed, view), (error) => clear(deployed, alertBox(error)));
+}
+
+// The inference services of a model and the version each one serves.
+async function modelDeployments(model) {
+  const [services, environments] = await Promise.all([getAll('/inference_services', {}, 2000), getAll('/serving_environments', {}, 500)]);
+  const mine = services.filter((s) => String(s.registeredModelId) === String(model.id));
+  if (!mine.length) return h('p', { class: 'muted' }, 'No inference service serves this model.');
+  const envNames = Object.fromEntries(environments.map((e) => [e.id, e.name]));
+  const ids = [...new Set(mine.map((s) => s.modelVersionId).filter(Boolean))];
+  const versions = Object.fromEntries((await Promise.all(ids.map((id) => get(`/model_versions/${id}`).catch(() => null)))).filter(Boolean).map((v) => [v.id, v.name]));
+  return servingTable(mine, envNames, (s) => (s.modelVersionId
+    ? link(`/models/${model.id}/versions/${s.modelVersionId}`, versions[s.modelVersionId] || `#${s.modelVersionId}`)
+    : h('span', { class: 'muted' }, 'latest')), 'Version');
 }
 
 // ---- one version
@@ -127,9 +143,14 @@ export async function versionPage(main, modelId, versionId, { navigate }) {
     get(`/registered_models/${modelId}/versions`, { orderBy: 'CREATE_TIME', sortOrder: 'DESC', pageSize: 1 }),
   ]);
   const isLatest = String(newest.items?.[0]?.id) === String(version.id);
+  const previous = (await get(`/registered_models/${modelId}/versions`, {
+    filterQuery: `createTimeSinceEpoch < ${Number(version.createTimeSinceEpoch)}`, orderBy: 'CREATE_TIME', sortOrder: 'DESC', pageSize: 1,
+  })).items?.[0];
   const envNames = Object.fromEntries(environments.map((e) => [e.id, e.name]));
   document.title = `${model.name} ${version.name} · Model Registry`;
+  const compareLink = previous ? h('a', { href: `/compare?versions=${previous.id},${version.id}`, 'data-link': true, class: 'button secondary' }, `Compare with ${previous.name}`) : null;
   const [actions, status] = entityActions(version, `/model_versions/${version.id}`, 'version', () => versionPage(main, modelId, versionId, { navigate }).then(() => main.querySelector('h1').focus()));
+  if (compareLink) actions.prepend(compareLink);
   clear(main,
     crumbs(link('/models', 'Models'), link(`/models/${model.id}`, model.name), version.name),
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, `${model.name} `, h('span', { class: 'version-name' }, version.name), ' ', stateBadge(version.state)), actions),
@@ -160,12 +181,16 @@ function servingView(services, model, version, isLatest, envNames) {
   const serving = services.filter((s) => String(s.registeredModelId) === String(model.id) &&
     (String(s.modelVersionId || '') === String(version.id) || (!s.modelVersionId && isLatest)));
   if (!serving.length) return h('p', { class: 'muted' }, 'No inference service serves this version.');
+  return servingTable(serving, envNames, (s) => (s.modelVersionId ? 'this version' : 'the latest version'), 'Serves');
+}
+
+function servingTable(services, envNames, servesCell, servesLabel) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
-    h('thead', {}, h('tr', {}, ['Inference service', 'Environment', 'Serves', 'Desired state', 'Runtime'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, serving.map((s) => h('tr', {},
+    h('thead', {}, h('tr', {}, ['Inference service', 'Environment', servesLabel, 'Desired state', 'Runtime'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, services.map((s) => h('tr', {},
       h('th', { scope: 'row' }, s.name),
       h('td', {}, link(`/deployments#env-${s.servingEnvironmentId}`, envNames[s.servingEnvironmentId] || `Environment ${s.servingEnvironmentId}`)),
-      h('td', {}, s.modelVersionId ? 'this version' : 'the latest version'),
+      h('td', {}, servesCell(s)),
       h('td', {}, s.desiredState ? stateBadge(s.desiredState) : '—'),
       h('td', {}, s.runtime || '—'))))));
 }
