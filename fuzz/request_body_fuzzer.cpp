@@ -102,7 +102,8 @@ void CheckDraft(const mr::EntityDraft& draft, EntityKind requested, BodyMode mod
 
 // The response path: an entity carrying the draft's values must encode and
 // serialise, and the serialised text must be valid JSON again.
-void CheckEncodes(const mr::EntityDraft& draft, const std::string& where) {
+void CheckEncodes(const mr::EntityDraft& draft, const mr::http::WireProfile& profile,
+                  const std::string& where) {
   mr::Entity entity;
   entity.kind = draft.kind;
   entity.id = draft.id.value_or(1);
@@ -113,7 +114,7 @@ void CheckEncodes(const mr::EntityDraft& draft, const std::string& where) {
   if (draft.custom_properties) entity.custom_properties = *draft.custom_properties;
   std::string text;
   try {
-    text = mr::http::Dump(mr::http::EncodeEntity(entity));
+    text = mr::http::Dump(mr::http::EncodeEntity(entity, profile));
   } catch (const std::exception& e) {
     Fail("encoding an accepted draft threw", where + " " + e.what());
   }
@@ -148,22 +149,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // The oneOf decoder ignores the requested kind; one kind suffices.
       if (mode == BodyMode::kOneOf && kind != EntityKind::kModelArtifact) continue;
       for (bool defaults : {false, true}) {
-        const std::string where = Where(kind, mode, defaults);
-        mr::Result<mr::EntityDraft> draft = [&] {
-          try {
-            return mr::http::DecodeDraft(*parsed, kind, mode, defaults);
-          } catch (const std::exception& e) {
-            Fail("DecodeDraft threw", where + " " + e.what());
+        for (const mr::http::WireProfile* profile : mr::http::Profiles()) {
+          const std::string where = Where(kind, mode, defaults) + " " + std::string(profile->name);
+          mr::Result<mr::EntityDraft> draft = [&] {
+            try {
+              return mr::http::DecodeDraft(*parsed, kind, mode, defaults, *profile);
+            } catch (const std::exception& e) {
+              Fail("DecodeDraft threw", where + " " + e.what());
+            }
+          }();
+          if (!draft.ok()) {
+            if (draft.status().code() != mr::StatusCode::kInvalidArgument) {
+              Fail("DecodeDraft error with the wrong code",
+                   where + " " + draft.status().ToString());
+            }
+            continue;
           }
-        }();
-        if (!draft.ok()) {
-          if (draft.status().code() != mr::StatusCode::kInvalidArgument) {
-            Fail("DecodeDraft error with the wrong code", where + " " + draft.status().ToString());
-          }
-          continue;
+          CheckDraft(*draft, kind, mode, where);
+          CheckEncodes(*draft, *profile, where);
         }
-        CheckDraft(*draft, kind, mode, where);
-        CheckEncodes(*draft, where);
       }
     }
   }

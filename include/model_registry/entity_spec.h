@@ -28,7 +28,8 @@ enum class FieldType {
   kEnum,         // JSON string from FieldSpec::enum_values
   kId,           // JSON string of decimal digits (a reference to another entity)
   kInt64String,  // JSON string holding a decimal int64 (epoch ms)
-  kInt32,        // JSON integer
+  kInt32,        // JSON integer; an int64 in a JSON string where the wire
+                 // profile says so (Metric.step on v1)
   kDouble,       // JSON number
   kStringList,   // JSON array of strings
 };
@@ -48,6 +49,9 @@ struct FieldSpec {
   bool in_update = true;  // accepted by the strict *Update body
   bool required = false;  // required (non-empty) on create
   bool output = true;     // emitted in responses
+  // Links an artifact to the experiment run it was logged under; API versions
+  // without experiments neither read nor write it.
+  bool experiment_link = false;
   std::vector<std::string_view> enum_values;
   std::string_view default_value;  // applied on create by plain-struct bodies
 };

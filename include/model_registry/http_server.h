@@ -1,7 +1,7 @@
 // File: model_registry/http_server.h
 //
-// The HTTP adapter: the Kubeflow Model Registry REST API v1alpha3 on top of a
-// RegistryService. Routing is a table (src/http/routes.cpp); handlers only
+// The HTTP adapter: the Kubeflow Model Registry REST API, v1 and the deprecated
+// v1alpha3, on top of a RegistryService. Routing is a table (src/http/routes.cpp); handlers only
 // parse, call the service and encode.
 //
 //   HttpServer server(service, options);
@@ -40,6 +40,9 @@ struct ServerOptions {
   int keep_alive_max_requests = 10000;
   // Answer GET /hello with a constant body: the benchmark's ceiling.
   bool enable_hello_endpoint = false;
+  // When set, the date v1alpha3 goes away, sent as its Sunset header: an
+  // IMF-fixdate such as "Wed, 30 Jun 2027 00:00:00 GMT" (see SunsetFromDate).
+  std::string v1alpha3_sunset;
 };
 
 struct RouteInfo {
@@ -48,11 +51,12 @@ struct RouteInfo {
   std::string operation_id;
 };
 
-// Every API route this server serves, in match order.
+// Every API route this server serves: each version's, the current one first.
 std::vector<RouteInfo> ListRoutes();
 
-// The OpenAPI document served at /api/model_registry/v1alpha3/openapi.yaml.
-const std::string& OpenApiSpecText();
+// Turns an ISO date ("2027-06-30") into the IMF-fixdate of its midnight UTC
+// for the Sunset header. Errors: kInvalidArgument for anything else.
+Result<std::string> SunsetFromDate(const std::string& iso_date);
 
 class HttpServer {
  public:

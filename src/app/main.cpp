@@ -69,8 +69,10 @@ int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_o
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Kubeflow Model Registry REST API v1alpha3 server with embedded SQLite storage",
-               "model-registry"};
+  CLI::App app{
+      "Kubeflow Model Registry REST API (v1, and the deprecated v1alpha3) with embedded "
+      "SQLite storage",
+      "model-registry"};
   app.set_version_flag("--version", std::string("model-registry ") + MR_VERSION);
   app.require_subcommand(1);
 
@@ -124,6 +126,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--hello-endpoint", server_options.enable_hello_endpoint,
                   "Serve GET /hello (benchmark ceiling)");
+  std::string v1alpha3_sunset;
+  serve
+      ->add_option("--v1alpha3-sunset", v1alpha3_sunset,
+                   "Date (YYYY-MM-DD) sent as the Sunset header of the deprecated v1alpha3 API")
+      ->envname("MR_V1ALPHA3_SUNSET");
 
   app.add_subcommand("routes", "Print every served route (METHOD PATH operationId) and exit");
 
@@ -150,5 +157,14 @@ int main(int argc, char** argv) {
   }
   server_options.max_body_bytes = static_cast<size_t>(max_body_kib) * 1024;
   db_options.query_timeout_ms = static_cast<int>(query_timeout_seconds * 1000.0 + 0.5);
+  if (!v1alpha3_sunset.empty()) {
+    mr::Result<std::string> sunset = mr::SunsetFromDate(v1alpha3_sunset);
+    if (!sunset.ok()) {
+      std::fprintf(stderr, "model-registry: --v1alpha3-sunset: %s\n",
+                   sunset.status().message().c_str());
+      return 2;
+    }
+    server_options.v1alpha3_sunset = *sunset;
+  }
   return Serve(server_options, db_options, service_options);
 }

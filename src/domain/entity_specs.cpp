@@ -59,8 +59,10 @@ FieldSpec Required(FieldSpec f) {
 std::vector<FieldSpec> ArtifactCommon() {
   FieldSpec experiment = Typed("experimentId", "experiment_id", T::kId);
   experiment.in_create = experiment.in_update = false;
+  experiment.experiment_link = true;
   FieldSpec run = Typed("experimentRunId", "experiment_run_id", T::kId);
   run.in_create = run.in_update = false;
+  run.experiment_link = true;
   // Artifact bodies apply no state default except the strict ModelArtifact
   // routes, which the codec handles (§2.3).
   return {Enum("state", "state", kArtifactStates, ""), experiment, run};

@@ -1,11 +1,11 @@
 #include "model_registry/registry_service.h"
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
 #include <random>
 
 #include "common/base64.h"
+#include "common/decimal.h"
 #include "model_registry/entity_spec.h"
 
 namespace mr {
@@ -26,16 +26,6 @@ std::string NotFoundForId(EntityKind kind, int64_t id) {
 bool IsEmptyValue(const FieldValue& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return s->empty();
   return false;
-}
-
-std::optional<int64_t> ParseInt64(const std::string& text) {
-  int64_t value = 0;
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr != end || begin == end) return std::nullopt;
-  return value;
 }
 
 const std::string* StringField(const Entity& e, const char* name) {
@@ -111,8 +101,8 @@ Status CheckRunTimes(const Entity& run) {
   const std::string* start = StringField(run, "startTimeSinceEpoch");
   const std::string* end = StringField(run, "endTimeSinceEpoch");
   if (start == nullptr || end == nullptr) return Status::Ok();
-  std::optional<int64_t> s = ParseInt64(*start);
-  std::optional<int64_t> e = ParseInt64(*end);
+  std::optional<int64_t> s = ParseDecimal(*start);
+  std::optional<int64_t> e = ParseDecimal(*end);
   if (s && e && *e < *s) {
     return Status::InvalidArgument("EndTimeSinceEpoch (" + *end +
                                    ") cannot be less than StartTimeSinceEpoch (" + *start + ")");
@@ -154,8 +144,8 @@ Result<Cursor> DecodePageToken(const std::string& token) {
   if (!text) return invalid();
   size_t colon = text->find(':');
   if (colon == std::string::npos) return invalid();
-  std::optional<int64_t> id = ParseInt64(text->substr(0, colon));
-  std::optional<int64_t> value = ParseInt64(text->substr(colon + 1));
+  std::optional<int64_t> id = ParseDecimal(text->substr(0, colon));
+  std::optional<int64_t> value = ParseDecimal(text->substr(colon + 1));
   if (!id || !value || *id <= 0 || *id > INT32_MAX) return invalid();
   return Cursor{*id, *value};
 }
@@ -185,7 +175,7 @@ Status RegistryService::Validate(const Entity& entity) const {
                                        std::string(field.json_name));
       }
     } else if (field.type == FieldType::kInt64String) {
-      if (!ParseInt64(std::get<std::string>(it->second))) {
+      if (!ParseDecimal(std::get<std::string>(it->second))) {
         return Status::InvalidArgument("invalid " + std::string(field.json_name) + " \"" +
                                        std::get<std::string>(it->second) +
                                        "\": must be an integer");

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/decimal.h"
 #include "model_registry/filter.h"
 
 namespace mr::filter {
@@ -549,13 +550,10 @@ class Parser {
       literal.kind = Literal::Kind::kFloat;
       literal.float_value = value;
     } else {
-      int64_t value = 0;
-      auto [end, error] = std::from_chars(first, last, value);
-      if (error != std::errc() || end != last) {
-        return SyntaxErrorAt("integer out of range", token.raw, token.offset);
-      }
+      std::optional<int64_t> value = ParseDecimal(token.raw);
+      if (!value) return SyntaxErrorAt("integer out of range", token.raw, token.offset);
       literal.kind = Literal::Kind::kInt;
-      literal.int_value = value;
+      literal.int_value = *value;
     }
     return Status::Ok();
   }

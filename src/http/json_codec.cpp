@@ -1,11 +1,11 @@
 #include "http/json_codec.h"
 
-#include <charconv>
 #include <climits>
 #include <cmath>
 #include <set>
 
 #include "common/base64.h"
+#include "common/decimal.h"
 #include "http/json_writer.h"
 #include "model_registry/entity_spec.h"
 
@@ -41,16 +41,6 @@ Status WrongType(const json& v, std::string_view field, const char* want) {
 Result<std::string> AsString(const json& v, std::string_view field) {
   if (!v.is_string()) return WrongType(v, field, "string");
   return v.get<std::string>();
-}
-
-std::optional<int64_t> ParseDecimal(const std::string& text) {
-  int64_t value = 0;
-  const char* begin = text.data();
-  const char* end = begin + text.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr != end || begin == end) return std::nullopt;
-  return value;
 }
 
 // Depth of JSON nesting, counted outside strings, so the parser never sees
@@ -182,7 +172,7 @@ Result<CustomProperties> DecodeCustomProperties(const json& v) {
   return out;
 }
 
-Result<FieldValue> DecodeField(const FieldSpec& field, const json& v) {
+Result<FieldValue> DecodeField(const FieldSpec& field, const json& v, const WireProfile& profile) {
   std::string_view name = field.json_name;
   switch (field.type) {
     case FieldType::kString:
@@ -193,14 +183,23 @@ Result<FieldValue> DecodeField(const FieldSpec& field, const json& v) {
     }
     case FieldType::kId: {
       MR_ASSIGN_OR_RETURN(std::string s, AsString(v, name));
-      std::optional<int64_t> id = ParseWireId(s);
+      std::optional<int64_t> id = ParseId(s);
       if (!id) {
         return Status::InvalidArgument("invalid " + std::string(name) + " \"" + s +
-                                       "\": must be a decimal id");
+                                       "\": must be a decimal int32 id");
       }
       return FieldValue(*id);
     }
     case FieldType::kInt32: {
+      if (profile.integers_as_strings) {
+        MR_ASSIGN_OR_RETURN(std::string s, AsString(v, name));
+        std::optional<int64_t> n = ParseDecimal(s);
+        if (!n) {
+          return Status::InvalidArgument("invalid " + std::string(name) + " \"" + s +
+                                         "\": must be a decimal int64");
+        }
+        return FieldValue(*n);
+      }
       if (!v.is_number_integer()) return WrongType(v, name, "int32");
       if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX)) {
         return WrongType(v, name, "int32");
@@ -247,15 +246,7 @@ std::string InvalidArtifactType() {
 
 }  // namespace
 
-std::optional<int64_t> ParseWireId(std::string_view text) {
-  if (text.empty() || text.size() > 9 || text[0] < '1' || text[0] > '9') return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
+std::optional<int64_t> ParseId(std::string_view text) { return ParseInt32(text); }
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -282,7 +273,7 @@ Result<json> ParseBody(std::string_view body) {
 }
 
 Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode,
-                                bool apply_defaults) {
+                                bool apply_defaults, const WireProfile& profile) {
   EntityDraft draft;
   draft.kind = kind;
   const bool lenient = mode == BodyMode::kOneOf;
@@ -308,20 +299,14 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
     } else if (key == "customProperties") {
       MR_ASSIGN_OR_RETURN(draft.custom_properties, DecodeCustomProperties(value));
     } else if (key == "artifactType" && spec.IsArtifact()) {
-      MR_ASSIGN_OR_RETURN(std::string type, AsString(value, key));
-      if (type != spec.artifact_type) {
-        if (!lenient && mode == BodyMode::kUpdate) {
-          return Status::InvalidArgument("cannot change artifact type from '" +
-                                         std::string(spec.artifact_type) + "' to '" + type +
-                                         "': artifact type is immutable");
-        }
-        return Status::InvalidArgument(InvalidArtifactType());
-      }
+      // The oneOf discriminator was read above; a strict body names its kind
+      // by its route, and its artifactType is a free string (§5.5).
+      MR_ASSIGN_OR_RETURN(std::string ignored, AsString(value, key));
     } else if ((mode == BodyMode::kFull || lenient) && key == "id") {
       MR_ASSIGN_OR_RETURN(std::string s, AsString(value, key));
-      std::optional<int64_t> id = ParseWireId(s);
+      std::optional<int64_t> id = ParseId(s);
       if (!id) {
-        return Status::InvalidArgument("invalid id \"" + s + "\": must be a decimal id");
+        return Status::InvalidArgument("invalid id \"" + s + "\": must be a decimal int32 id");
       }
       draft.id = *id;
     } else if ((mode == BodyMode::kFull || lenient) &&
@@ -329,14 +314,15 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
       // Read-only; full-model bodies accept and ignore them (§0).
       MR_ASSIGN_OR_RETURN(std::string ignored, AsString(value, key));
     } else if (const FieldSpec* field = spec.Field(key);
-               field != nullptr && Accepts(*field, mode)) {
+               field != nullptr && Accepts(*field, mode) &&
+               (profile.writes_experiment_links || !field->experiment_link)) {
       // An empty reference counts as not supplied, so a required one gives
       // 422 rather than a parse error (§2.3).
       if (field->type == FieldType::kId && value.is_string() &&
           value.get_ref<const std::string&>().empty()) {
         continue;
       }
-      MR_ASSIGN_OR_RETURN(FieldValue decoded, DecodeField(*field, value));
+      MR_ASSIGN_OR_RETURN(FieldValue decoded, DecodeField(*field, value, profile));
       if (field->storage == FieldStorage::kParentId) {
         draft.parent_id = std::get<int64_t>(decoded);
       } else {
@@ -402,7 +388,7 @@ void WriteMetadataValue(JsonWriter& w, const MetadataValue& v) {
   w.EndObject();
 }
 
-void WriteEntity(JsonWriter& w, const Entity& e) {
+void WriteEntity(JsonWriter& w, const Entity& e, const WireProfile& profile) {
   const EntitySpec& spec = SpecFor(e.kind);
   w.BeginObject();
   w.Key("id");
@@ -438,7 +424,10 @@ void WriteEntity(JsonWriter& w, const Entity& e) {
   // strings are built per response.
   for (const auto& [name, v] : e.fields) {
     const FieldSpec* spec_field = spec.Field(name);
-    if (spec_field == nullptr || !spec_field->output) continue;
+    if (spec_field == nullptr || !spec_field->output ||
+        (spec_field->experiment_link && !profile.writes_experiment_links)) {
+      continue;
+    }
     const FieldSpec& field = *spec_field;
     switch (field.type) {
       case FieldType::kId:
@@ -449,7 +438,11 @@ void WriteEntity(JsonWriter& w, const Entity& e) {
         break;
       case FieldType::kInt32:
         w.Key(field.json_name);
-        w.Int(std::get<int64_t>(v));
+        if (profile.integers_as_strings) {
+          w.String(std::to_string(std::get<int64_t>(v)));
+        } else {
+          w.Int(std::get<int64_t>(v));
+        }
         break;
       case FieldType::kDouble:
         if (std::isfinite(std::get<double>(v))) {
@@ -476,22 +469,22 @@ void WriteEntity(JsonWriter& w, const Entity& e) {
 
 }  // namespace
 
-std::string EntityJson(const Entity& entity) {
+std::string EntityJson(const Entity& entity, const WireProfile& profile) {
   std::string out;
   out.reserve(512);
   JsonWriter w(out);
-  WriteEntity(w, entity);
+  WriteEntity(w, entity, profile);
   return out;
 }
 
-std::string PageJson(const Page& page) {
+std::string PageJson(const Page& page, const WireProfile& profile) {
   std::string out;
   out.reserve(128 + 512 * page.items.size());
   JsonWriter w(out);
   w.BeginObject();
   w.Key("items");
   w.BeginArray();
-  for (const Entity& e : page.items) WriteEntity(w, e);
+  for (const Entity& e : page.items) WriteEntity(w, e, profile);
   w.EndArray();
   w.Key("nextPageToken");
   w.String(page.next_page_token);
@@ -503,7 +496,11 @@ std::string PageJson(const Page& page) {
   return out;
 }
 
-json EncodeEntity(const Entity& entity) { return json::parse(EntityJson(entity)); }
-json EncodePage(const Page& page) { return json::parse(PageJson(page)); }
+json EncodeEntity(const Entity& entity, const WireProfile& profile) {
+  return json::parse(EntityJson(entity, profile));
+}
+json EncodePage(const Page& page, const WireProfile& profile) {
+  return json::parse(PageJson(page, profile));
+}
 
 }  // namespace mr::http

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/api_version.h"
 #include "model_registry/entity.h"
 #include "model_registry/registry_service.h"
 #include "model_registry/status.h"
@@ -22,9 +23,11 @@ enum class BodyMode {
   kOneOf,   // artifact oneOf: artifactType picks the kind; unknown fields ignored
 };
 
-// Parses an entity id as the API writes it: ^[1-9][0-9]{0,8}$ (the official
-// client's pattern). Anything else, "0" and leading zeros included, is nullopt.
-std::optional<int64_t> ParseWireId(std::string_view text);
+// Parses an entity id from a path, a body reference or a query parameter as
+// upstream does: any decimal int32 (docs/api-behaviour.md, "Ids"). A valid id
+// that names nothing (0, negative, unused) is the caller's 404, not a parse
+// error; nullopt means the text is no int32 at all (400).
+std::optional<int64_t> ParseId(std::string_view text);
 
 // Parses a request body. Errors: kInvalidArgument for empty bodies, invalid
 // JSON (including invalid UTF-8), nesting deeper than kMaxJsonDepth, and
@@ -32,21 +35,24 @@ std::optional<int64_t> ParseWireId(std::string_view text);
 Result<nlohmann::json> ParseBody(std::string_view body);
 inline constexpr int kMaxJsonDepth = 64;
 
-// Decodes `body` into a draft of `kind` (for kOneOf, `kind` is ignored and the
-// discriminator decides). `apply_defaults` fills schema defaults for absent
-// fields, as plain-struct create bodies do.
+// Decodes `body`, written in `profile`'s wire format, into a draft of `kind`
+// (for kOneOf, `kind` is ignored and the discriminator decides). Strict
+// bodies of one artifact kind (the typed model-artifact routes) take any
+// string `artifactType` and ignore it. `apply_defaults` fills schema defaults
+// for absent fields, as plain-struct create bodies do.
 // Errors: kInvalidArgument with upstream's messages, e.g.
 //   json: unknown field "x"
 Result<EntityDraft> DecodeDraft(const nlohmann::json& body, EntityKind kind, BodyMode mode,
-                                bool apply_defaults);
+                                bool apply_defaults, const WireProfile& profile);
 
-// Response bodies, written directly (see json_writer.h).
-std::string EntityJson(const Entity& entity);
-std::string PageJson(const Page& page);
+// Response bodies in `profile`'s wire format, written directly (see
+// json_writer.h).
+std::string EntityJson(const Entity& entity, const WireProfile& profile);
+std::string PageJson(const Page& page, const WireProfile& profile);
 
 // The same documents as nlohmann::json values, for tests and tools.
-nlohmann::json EncodeEntity(const Entity& entity);
-nlohmann::json EncodePage(const Page& page);
+nlohmann::json EncodeEntity(const Entity& entity, const WireProfile& profile);
+nlohmann::json EncodePage(const Page& page, const WireProfile& profile);
 
 // Serialises for the wire: invalid UTF-8 is replaced, never thrown on.
 std::string Dump(const nlohmann::json& value);

@@ -5,9 +5,11 @@
 
 #include <strings.h>
 
+#include <ctime>
 #include <iterator>
 #include <optional>
 
+#include "common/decimal.h"
 #include "http/error_mapping.h"
 #include "http/json_codec.h"
 #include "http/ui_assets.h"
@@ -126,6 +128,20 @@ Response RequestHandler::Error(int status, std::string message) {
 }
 
 Response RequestHandler::Handle(const Request& req) const {
+  const WireProfile* profile = ProfileForPath(req.path);
+  Response res = Answer(req, profile);
+  // Every answer under a deprecated prefix says so, errors included, the way
+  // upstream marks v1alpha3 (docs/api-behaviour.md, "Deprecation").
+  if (profile != nullptr && profile->deprecated) {
+    res.SetHeader("Deprecation", "true");
+    res.SetHeader("Link",
+                  "<" + std::string(CurrentProfile().base_path) + "/>; rel=\"successor-version\"");
+    if (!options_.deprecated_sunset.empty()) res.SetHeader("Sunset", options_.deprecated_sunset);
+  }
+  return res;
+}
+
+Response RequestHandler::Answer(const Request& req, const WireProfile* profile) const {
   Response res;
   // CORS response headers for browser callers; a preflight ends here.
   std::string_view origin = req.Header("Origin");
@@ -133,7 +149,7 @@ Response RequestHandler::Handle(const Request& req) const {
   if (cors) {
     res.SetHeader("Access-Control-Allow-Origin", std::string(origin));
     res.SetHeader("Vary", "Origin");
-    res.SetHeader("Access-Control-Expose-Headers", "Link");
+    res.SetHeader("Access-Control-Expose-Headers", "Deprecation, Link, Sunset");
   }
   if (req.method == "OPTIONS" && req.HasHeader("Access-Control-Request-Method")) {
     if (cors) {
@@ -207,12 +223,11 @@ Response RequestHandler::Handle(const Request& req) const {
     return res;
   }
 
-  if (path.rfind(kApiBasePath, 0) != 0 ||
-      (path.size() > kApiBasePath.size() && path[kApiBasePath.size()] != '/')) {
+  if (profile == nullptr) {
     SetError(res, 404, "404 page not found");
     return res;
   }
-  std::string_view relative = std::string_view(path).substr(kApiBasePath.size());
+  std::string_view relative = std::string_view(path).substr(profile->base_path.size());
   if (relative == "/openapi.yaml") {
     if (req.method != "GET") {
       SetError(res, 405, "method not allowed");
@@ -220,17 +235,18 @@ Response RequestHandler::Handle(const Request& req) const {
     }
     res.status = 200;
     res.content_type = "application/yaml";
-    res.body = OpenApiSpecText();
+    res.body = OpenApiSpec(*profile);
     return res;
   }
   // HEAD is GET without a body; the transport drops the body.
-  RouteMatch match = MatchRoute(req.method == "HEAD" ? "GET" : req.method, relative);
+  RouteMatch match = MatchRoute(*profile, req.method == "HEAD" ? "GET" : req.method, relative);
   if (match.route == nullptr) {
     SetError(res, match.path_known ? 405 : 404,
              match.path_known ? "method not allowed" : "404 page not found");
     return res;
   }
   ApiRequest api_request;
+  api_request.profile = profile;
   api_request.path_params = std::move(match.params);
   api_request.query = &req.query;
   api_request.body = &req.body;
@@ -250,18 +266,41 @@ Response RequestHandler::Handle(const Request& req) const {
 
 namespace mr {
 
-using http::kApiBasePath;
-
 std::vector<RouteInfo> ListRoutes() {
   std::vector<RouteInfo> out;
-  for (const http::Route& r : http::ApiRoutes()) {
-    out.push_back({r.method, std::string(kApiBasePath) + r.path, r.operation_id});
+  for (const http::WireProfile* profile : http::Profiles()) {
+    const std::string base(profile->base_path);
+    for (const http::Route& r : http::ApiRoutes()) {
+      if (r.ServedBy(*profile)) out.push_back({r.method, base + r.path, r.operation_id});
+    }
+    out.push_back({"GET", base + "/readyz/health", "readyzHealth"});
+    out.push_back({"GET", base + "/readyz/isDirty", "readyzIsDirty"});
+    out.push_back({"GET", base + "/openapi.yaml", "getOpenAPISpec"});
   }
-  const std::string base(kApiBasePath);
-  out.push_back({"GET", base + "/readyz/health", "readyzHealth"});
-  out.push_back({"GET", base + "/readyz/isDirty", "readyzIsDirty"});
-  out.push_back({"GET", base + "/openapi.yaml", "getOpenAPISpec"});
   return out;
+}
+
+Result<std::string> SunsetFromDate(const std::string& iso_date) {
+  auto invalid = [&] {
+    return Status::InvalidArgument("invalid sunset date \"" + iso_date + "\": expected YYYY-MM-DD");
+  };
+  std::tm date{};
+  if (iso_date.size() != 10 || iso_date[4] != '-' || iso_date[7] != '-') return invalid();
+  std::optional<int64_t> year = ParseDecimal(iso_date.substr(0, 4), 1970, 9999);
+  std::optional<int64_t> month = ParseDecimal(iso_date.substr(5, 2), 1, 12);
+  std::optional<int64_t> day = ParseDecimal(iso_date.substr(8, 2), 1, 31);
+  if (!year || !month || !day) return invalid();
+  date.tm_year = static_cast<int>(*year) - 1900;
+  date.tm_mon = static_cast<int>(*month) - 1;
+  date.tm_mday = static_cast<int>(*day);
+  // timegm normalises 2027-02-30 to March 2nd; a date that moved was invalid.
+  std::time_t seconds = timegm(&date);
+  std::tm normalised{};
+  gmtime_r(&seconds, &normalised);
+  if (normalised.tm_mday != *day || normalised.tm_mon != *month - 1) return invalid();
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &normalised);
+  return std::string(text);
 }
 
 }  // namespace mr

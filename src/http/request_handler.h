@@ -66,6 +66,8 @@ void ParseTarget(std::string_view target, std::string* path, QueryParams* query)
 struct HandlerOptions {
   // Answer GET /hello with a constant body: the benchmark's ceiling.
   bool enable_hello_endpoint = false;
+  // The Sunset header of deprecated versions (an IMF-fixdate); empty: none.
+  std::string deprecated_sunset;
 };
 
 class RequestHandler {
@@ -83,6 +85,9 @@ class RequestHandler {
   static Response Error(int status, std::string message);
 
  private:
+  // Answers `req` without the version-wide headers Handle adds.
+  Response Answer(const Request& req, const WireProfile* profile) const;
+
   RegistryService& service_;
   const HandlerOptions options_;
 };

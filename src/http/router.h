@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "http/api_version.h"
 #include "model_registry/registry_service.h"
 #include "model_registry/status.h"
 
 namespace mr::http {
 
-inline constexpr std::string_view kApiBasePath = "/api/model_registry/v1alpha3";
-
 using QueryParams = std::multimap<std::string, std::string>;
 
 struct ApiRequest {
+  const WireProfile* profile = nullptr;  // the version the request addressed
   std::vector<std::string> path_params;
   const QueryParams* query = nullptr;
   const std::string* body = nullptr;
@@ -38,12 +38,19 @@ using Handler = std::function<Result<ApiReply>(RegistryService&, const ApiReques
 
 struct Route {
   std::string method;
-  std::string path;  // relative to kApiBasePath, e.g. "/registered_models/{id}"
+  std::string path;  // relative to a version's base path, e.g. "/registered_models/{id}"
   std::string operation_id;
   Handler handler;
+  // An experiment, run or metric-history operation: served only by versions
+  // with WireProfile::serves_experiments.
+  bool experiments = false;
+
+  bool ServedBy(const WireProfile& profile) const {
+    return profile.serves_experiments || !experiments;
+  }
 };
 
-// All API routes in match order.
+// All API routes of every version, in match order.
 const std::vector<Route>& ApiRoutes();
 
 struct RouteMatch {
@@ -52,7 +59,8 @@ struct RouteMatch {
   bool path_known = false;          // some route has this path (405 vs 404)
 };
 
-// Matches `path` (relative to kApiBasePath) and `method`.
-RouteMatch MatchRoute(std::string_view method, std::string_view path);
+// Matches `path` (relative to profile.base_path) and `method` among the routes
+// `profile` serves.
+RouteMatch MatchRoute(const WireProfile& profile, std::string_view method, std::string_view path);
 
 }  // namespace mr::http

@@ -1,9 +1,7 @@
 // The API as data: each row names an operation and builds its handler from a
 // handful of generic factories (list, create, get, patch, find, upsert).
 // Wire facts cite kubeflow-api-behaviour.md sections.
-#include <charconv>
-#include <climits>
-
+#include "common/decimal.h"
 #include "http/json_codec.h"
 #include "http/router.h"
 #include "model_registry/entity_spec.h"
@@ -25,9 +23,9 @@ std::vector<std::string_view> Split(std::string_view path) {
   return parts;
 }
 
-// Parses a path id; anything but ^[1-9][0-9]{0,8}$ is a 400 (§2.2).
+// Parses a path id; anything but a decimal int32 is a 400 (§2.2).
 Result<int64_t> ParsePathId(const std::string& text, K kind) {
-  std::optional<int64_t> id = ParseWireId(text);
+  std::optional<int64_t> id = ParseId(text);
   if (!id) {
     return Status::InvalidArgument("invalid " + std::string(SpecFor(kind).display_name) +
                                    " ID: \"" + text + "\" is not a valid id");
@@ -38,10 +36,10 @@ Result<int64_t> ParsePathId(const std::string& text, K kind) {
 Result<std::optional<int64_t>> ParseOptionalId(const ApiRequest& req, const char* param) {
   std::optional<std::string> text = req.Query(param);
   if (!text || text->empty()) return std::optional<int64_t>();
-  std::optional<int64_t> id = ParseWireId(*text);
+  std::optional<int64_t> id = ParseId(*text);
   if (!id) {
     return Status::InvalidArgument("invalid " + std::string(param) + " \"" + *text +
-                                   "\": must be a decimal id");
+                                   "\": must be a decimal int32 id");
   }
   return id;
 }
@@ -61,14 +59,12 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
   // pageSize is an integer: present means a number ("" too is a 400); absent
   // or 0 means the domain's maximum page size (RegistryServiceOptions).
   if (std::optional<std::string> size = req.Query("pageSize")) {
-    int64_t value = 0;
-    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), value);
-    if (ec != std::errc() || ptr != size->data() + size->size() || value < INT32_MIN ||
-        value > INT32_MAX) {
+    std::optional<int64_t> value = ParseInt32(*size);
+    if (!value) {
       return Status::InvalidArgument("invalid numeric string: pageSize \"" + *size +
                                      "\" is not an int32");
     }
-    options.page_size = static_cast<int32_t>(value);
+    options.page_size = static_cast<int32_t>(*value);
   }
   // Unknown orderBy / sortOrder values fall back to the defaults (§7).
   std::string order = req.Query("orderBy").value_or("ID");
@@ -105,16 +101,12 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
         item.erase(0, item.find_first_not_of(' '));
         item.erase(item.find_last_not_of(' ') + 1);
         if (!item.empty()) {
-          int64_t value = 0;
-          // A leading '+' is accepted, as upstream's strconv.ParseInt does.
-          const char* begin = item.data() + (item.size() > 1 && item[0] == '+' ? 1 : 0);
-          auto [ptr, ec] = std::from_chars(begin, item.data() + item.size(), value);
-          if (ec != std::errc() || ptr != item.data() + item.size() ||
-              (*begin == '-' && begin != item.data())) {
+          std::optional<int64_t> value = ParseDecimal(item);
+          if (!value) {
             return Status::InvalidArgument("invalid step ID '" + item +
                                            "': must be a valid integer");
           }
-          ids.push_back(value);
+          ids.push_back(*value);
         }
         start = end + 1;
       }
@@ -124,19 +116,19 @@ Result<ListOptions> ParseListOptions(const ApiRequest& req, ListFlags flags) {
   return options;
 }
 
-Result<ApiReply> EntityReply(int status, Result<Entity> entity) {
+Result<ApiReply> EntityReply(const ApiRequest& req, int status, Result<Entity> entity) {
   if (!entity.ok()) return entity.status();
-  return ApiReply{status, EntityJson(*entity)};
+  return ApiReply{status, EntityJson(*entity, *req.profile)};
 }
 
-Result<ApiReply> PageReply(Result<Page> page) {
+Result<ApiReply> PageReply(const ApiRequest& req, Result<Page> page) {
   if (!page.ok()) return page.status();
-  return ApiReply{200, PageJson(*page)};
+  return ApiReply{200, PageJson(*page, *req.profile)};
 }
 
 Result<EntityDraft> DecodeRequest(const ApiRequest& req, K kind, BodyMode mode, bool defaults) {
   MR_ASSIGN_OR_RETURN(nlohmann::json body, ParseBody(*req.body));
-  return DecodeDraft(body, kind, mode, defaults);
+  return DecodeDraft(body, kind, mode, defaults, *req.profile);
 }
 
 // ---- handler factories ----------------------------------------------------
@@ -154,7 +146,7 @@ Handler List(K kind, ListScope::Kind scope_kind = ListScope::Kind::kAll,
       scope.parent_must_exist = parent_must_exist;
     }
     MR_ASSIGN_OR_RETURN(ListOptions options, ParseListOptions(req, flags));
-    return PageReply(service.List(kind, scope, options));
+    return PageReply(req, service.List(kind, scope, options));
   };
 }
 
@@ -180,21 +172,21 @@ Handler Create(K kind, BodyMode mode = BodyMode::kCreate, std::optional<K> paren
       }
       draft.parent_id = parent_id;
     }
-    return EntityReply(201, service.Create(std::move(draft)));
+    return EntityReply(req, 201, service.Create(std::move(draft)));
   };
 }
 
 Handler Get(K kind) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), kind));
-    return EntityReply(200, service.Get(kind, id));
+    return EntityReply(req, 200, service.Get(kind, id));
   };
 }
 
 Handler GetAnyArtifact() {
   return [](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), K::kModelArtifact));
-    return EntityReply(200, service.GetArtifact(id));
+    return EntityReply(req, 200, service.GetArtifact(id));
   };
 }
 
@@ -203,7 +195,7 @@ Handler Patch(K kind) {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), kind));
     MR_ASSIGN_OR_RETURN(EntityDraft patch,
                         DecodeRequest(req, kind, BodyMode::kUpdate, /*defaults=*/false));
-    return EntityReply(200, service.Update(kind, id, patch));
+    return EntityReply(req, 200, service.Update(kind, id, patch));
   };
 }
 
@@ -211,7 +203,8 @@ Handler PatchAnyArtifact() {
   return [](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), K::kModelArtifact));
     MR_ASSIGN_OR_RETURN(nlohmann::json body, ParseBody(*req.body));
-    Result<EntityDraft> patch = DecodeDraft(body, K::kModelArtifact, BodyMode::kOneOf, false);
+    Result<EntityDraft> patch =
+        DecodeDraft(body, K::kModelArtifact, BodyMode::kOneOf, false, *req.profile);
     if (!patch.ok()) {
       // A missing or unknown discriminator decodes to no variant, which
       // upstream reports as a type change to 'unknown' (§2.3, §10.7).
@@ -226,7 +219,7 @@ Handler PatchAnyArtifact() {
       }
       return patch.status();
     }
-    return EntityReply(200, service.UpdateArtifact(id, *patch));
+    return EntityReply(req, 200, service.UpdateArtifact(id, *patch));
   };
 }
 
@@ -241,7 +234,7 @@ Result<FindQuery> ParseFindQuery(const ApiRequest& req) {
 Handler Find(K kind) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(FindQuery query, ParseFindQuery(req));
-    return EntityReply(200, service.Find(kind, query));
+    return EntityReply(req, 200, service.Find(kind, query));
   };
 }
 
@@ -249,7 +242,7 @@ Handler Find(K kind) {
 Handler FindArtifact(std::optional<K> must_be) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(FindQuery query, ParseFindQuery(req));
-    return EntityReply(200, service.FindArtifact(query, must_be));
+    return EntityReply(req, 200, service.FindArtifact(query, must_be));
   };
 }
 
@@ -262,7 +255,7 @@ Handler CreateArtifact(std::optional<K> typed_kind) {
                             : DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
     draft.id.reset();
     draft.parent_id.reset();
-    return EntityReply(201, service.Create(std::move(draft)));
+    return EntityReply(req, 201, service.Create(std::move(draft)));
   };
 }
 
@@ -273,21 +266,21 @@ Handler UpsertArtifact(K parent_kind) {
                         DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
     MR_ASSIGN_OR_RETURN(UpsertResult result,
                         service.UpsertArtifact(parent_kind, parent_id, std::move(draft)));
-    return ApiReply{result.created_with_201 ? 201 : 200, EntityJson(result.entity)};
+    return ApiReply{result.created_with_201 ? 201 : 200, EntityJson(result.entity, *req.profile)};
   };
 }
 
 Handler InferenceServiceModel() {
   return [](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), K::kInferenceService));
-    return EntityReply(200, service.InferenceServiceModel(id));
+    return EntityReply(req, 200, service.InferenceServiceModel(id));
   };
 }
 
 Handler InferenceServiceVersion() {
   return [](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), K::kInferenceService));
-    return EntityReply(200, service.InferenceServiceVersion(id));
+    return EntityReply(req, 200, service.InferenceServiceVersion(id));
   };
 }
 
@@ -300,7 +293,7 @@ Handler MetricHistory(bool one_run) {
     ListFlags flags;
     flags.metric_history = true;
     MR_ASSIGN_OR_RETURN(ListOptions options, ParseListOptions(req, flags));
-    return PageReply(service.MetricHistory(run_id, options));
+    return PageReply(req, service.MetricHistory(run_id, options));
   };
 }
 
@@ -316,7 +309,7 @@ std::vector<Route> BuildRoutes() {
   // Artifacts of any kind are stored and found through one generic kind.
   constexpr K kAnyArtifact = K::kModelArtifact;
 
-  return {
+  std::vector<Route> routes = {
       // RegisteredModel (§5.2)
       {"GET", "/registered_models", "getRegisteredModels", List(K::kRegisteredModel)},
       {"POST", "/registered_models", "createRegisteredModel", Create(K::kRegisteredModel)},
@@ -383,6 +376,8 @@ std::vector<Route> BuildRoutes() {
        List(K::kServeModel, S::kChildrenOf, K::kInferenceService)},
       {"POST", "/inference_services/{inferenceserviceId}/serves", "createInferenceServiceServe",
        Create(K::kServeModel, BodyMode::kCreate, K::kInferenceService)},
+  };
+  std::vector<Route> experiment_routes = {
       // Experiment (§5.9)
       {"GET", "/experiments", "getExperiments", List(K::kExperiment)},
       {"POST", "/experiments", "createExperiment", Create(K::kExperiment)},
@@ -410,6 +405,11 @@ std::vector<Route> BuildRoutes() {
       {"GET", "/experiment_runs/{experimentrunId}/metric_history", "getExperimentRunMetricHistory",
        MetricHistory(true)},
   };
+  for (Route& route : experiment_routes) {
+    route.experiments = true;
+    routes.push_back(std::move(route));
+  }
+  return routes;
 }
 
 }  // namespace
@@ -426,7 +426,7 @@ const std::vector<Route>& ApiRoutes() {
   return *routes;
 }
 
-RouteMatch MatchRoute(std::string_view method, std::string_view path) {
+RouteMatch MatchRoute(const WireProfile& profile, std::string_view method, std::string_view path) {
   RouteMatch match;
   if (path.empty() || path.front() != '/') return match;
   std::vector<std::string_view> parts = Split(path);
@@ -443,6 +443,7 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   const std::vector<Route>& routes = ApiRoutes();
   for (size_t r = 0; r < routes.size(); ++r) {
     const Route& route = routes[r];
+    if (!route.ServedBy(profile)) continue;
     const std::vector<std::string_view>& pattern = (*patterns)[r];
     if (pattern.size() != parts.size()) continue;
     std::vector<std::string> params;

@@ -28,7 +28,8 @@ class HttpServer::Impl {
  public:
   Impl(RegistryService& service, ServerOptions options)
       : options_(std::move(options)),
-        handler_(service, http::HandlerOptions{options_.enable_hello_endpoint}) {
+        handler_(service,
+                 http::HandlerOptions{options_.enable_hello_endpoint, options_.v1alpha3_sunset}) {
     const int threads = std::max(1, options_.threads);
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(options_.max_body_bytes);

@@ -13,16 +13,22 @@ namespace {
 using json = nlohmann::json;
 using K = EntityKind;
 
+// The cases below were written for v1alpha3's wire format; the v1 differences
+// have their own cases at the end.
+const WireProfile& kV1Alpha3 = ProfileFor(ApiVersion::kV1Alpha3);
+const WireProfile& kV1 = ProfileFor(ApiVersion::kV1);
+
 json J(const char* text) { return json::parse(text); }
 
 Result<EntityDraft> Decode(const char* body, K kind, BodyMode mode, bool defaults = false) {
-  return DecodeDraft(J(body), kind, mode, defaults);
+  return DecodeDraft(J(body), kind, mode, defaults, kV1Alpha3);
 }
 
 // Decodes a RegisteredModel create body holding one custom property "k".
 Result<MetadataValue> DecodeProperty(const std::string& value_json) {
   json body = {{"name", "m"}, {"customProperties", {{"k", json::parse(value_json)}}}};
-  Result<EntityDraft> draft = DecodeDraft(body, K::kRegisteredModel, BodyMode::kCreate, false);
+  Result<EntityDraft> draft =
+      DecodeDraft(body, K::kRegisteredModel, BodyMode::kCreate, false, kV1Alpha3);
   if (!draft.ok()) return draft.status();
   if (!draft->custom_properties || draft->custom_properties->count("k") != 1) {
     return Status::Internal("property k was not decoded");
@@ -125,10 +131,10 @@ TEST_CASE("Wrong JSON types are kInvalidArgument", "[http][codec]") {
       {R"({"name":"m","state":1})", K::kRegisteredModel, BodyMode::kCreate},
       {R"({"name":"v","registeredModelId":3})", K::kModelVersion, BodyMode::kCreate},
       {R"({"name":"v","registeredModelId":"abc"})", K::kModelVersion, BodyMode::kCreate},
-      {R"({"name":"v","registeredModelId":"-1"})", K::kModelVersion, BodyMode::kCreate},
+      {R"({"name":"v","registeredModelId":"1.5"})", K::kModelVersion, BodyMode::kCreate},
       {R"({"name":"v","registeredModelId":"2147483648"})", K::kModelVersion, BodyMode::kCreate},
       {R"({"id":12,"name":"v"})", K::kModelVersion, BodyMode::kFull},
-      {R"({"id":"0","name":"v"})", K::kModelVersion, BodyMode::kFull},
+      {R"({"id":"0x1","name":"v"})", K::kModelVersion, BodyMode::kFull},
       {R"({"id":"x","name":"v"})", K::kModelVersion, BodyMode::kFull},
       {R"({"artifactType":"metric","value":"1"})", K::kModelArtifact, BodyMode::kOneOf},
       {R"({"artifactType":"metric","value":1,"step":1.5})", K::kModelArtifact, BodyMode::kOneOf},
@@ -373,7 +379,8 @@ TEST_CASE("oneOf artifact bodies", "[http][codec][oneof]") {
                                            {"parameter", K::kParameter}}) {
       INFO(c.type);
       json body = {{"artifactType", c.type}};
-      Result<EntityDraft> draft = DecodeDraft(body, K::kModelArtifact, BodyMode::kOneOf, false);
+      Result<EntityDraft> draft =
+          DecodeDraft(body, K::kModelArtifact, BodyMode::kOneOf, false, kV1Alpha3);
       REQUIRE(draft.ok());
       CHECK(draft->kind == c.kind);
     }
@@ -391,21 +398,23 @@ TEST_CASE("oneOf artifact bodies", "[http][codec][oneof]") {
     CHECK(std::get<double>(draft->fields.at("value")) == 0.5);
     CHECK(draft->fields.size() == 1);
   }
-  SECTION("strict model-artifact bodies check a supplied artifactType") {
-    Result<EntityDraft> same =
-        Decode(R"({"artifactType":"model-artifact"})", K::kModelArtifact, BodyMode::kCreate);
-    CHECK(same.ok());
-    Result<EntityDraft> other =
-        Decode(R"({"artifactType":"doc-artifact"})", K::kModelArtifact, BodyMode::kCreate);
-    REQUIRE_FALSE(other.ok());
-    CHECK(other.status().message() == invalid_type);
-    Result<EntityDraft> change =
-        Decode(R"({"artifactType":"doc-artifact"})", K::kModelArtifact, BodyMode::kUpdate);
-    REQUIRE_FALSE(change.ok());
-    CHECK(change.status().code() == StatusCode::kInvalidArgument);
-    CHECK(change.status().message() ==
-          "cannot change artifact type from 'model-artifact' to 'doc-artifact': artifact type is "
-          "immutable");
+  SECTION("strict model-artifact bodies take any artifactType string and stay model artifacts") {
+    for (BodyMode mode : {BodyMode::kCreate, BodyMode::kUpdate}) {
+      for (const char* body :
+           {R"({"artifactType":"model-artifact"})", R"({"artifactType":"doc-artifact"})",
+            R"({"artifactType":"x"})", R"({"artifactType":null})", R"({})"}) {
+        CAPTURE(body);
+        Result<EntityDraft> draft = Decode(body, K::kModelArtifact, mode);
+        REQUIRE(draft.ok());
+        CHECK(draft->kind == K::kModelArtifact);
+        CHECK(draft->fields.count("artifactType") == 0);
+      }
+    }
+    Result<EntityDraft> not_string =
+        Decode(R"({"artifactType":5})", K::kModelArtifact, BodyMode::kCreate);
+    REQUIRE_FALSE(not_string.ok());
+    CHECK(not_string.status().message() ==
+          "json: cannot unmarshal number into field artifactType of type string");
   }
 }
 
@@ -422,7 +431,8 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
     rm.fields["owner"] = std::string("alice");
     rm.fields["language"] = std::vector<std::string>{};
     rm.fields["tasks"] = std::vector<std::string>{"a", "b"};
-    CHECK(EncodeEntity(rm) == J(R"({"id":"7","name":"m","createTimeSinceEpoch":"1700000000000",
+    CHECK(EncodeEntity(rm, kV1Alpha3) ==
+          J(R"({"id":"7","name":"m","createTimeSinceEpoch":"1700000000000",
                                     "lastUpdateTimeSinceEpoch":"1700000000001","owner":"alice",
                                     "tasks":["a","b"]})"));
   }
@@ -438,7 +448,8 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
     mv.update_time_ms = 2;
     mv.fields["registeredModelId"] = int64_t{3};
     mv.fields["state"] = std::string("LIVE");
-    CHECK(EncodeEntity(mv) == J(R"({"id":"12","name":"v1","description":"","externalId":"ext",
+    CHECK(EncodeEntity(mv, kV1Alpha3) ==
+          J(R"({"id":"12","name":"v1","description":"","externalId":"ext",
                                     "createTimeSinceEpoch":"1","lastUpdateTimeSinceEpoch":"2",
                                     "registeredModelId":"3","state":"LIVE"})"));
   }
@@ -447,7 +458,7 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
     doc.kind = K::kDocArtifact;
     doc.id = 1;
     doc.name = "d";
-    CHECK(EncodeEntity(doc) == J(R"({"id":"1","name":"d","artifactType":"doc-artifact",
+    CHECK(EncodeEntity(doc, kV1Alpha3) == J(R"({"id":"1","name":"d","artifactType":"doc-artifact",
                                      "createTimeSinceEpoch":"0","lastUpdateTimeSinceEpoch":"0"})"));
     Entity metric;
     metric.kind = K::kMetric;
@@ -458,17 +469,17 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
     metric.fields["timestamp"] = std::string("123");
     metric.fields["experimentId"] = int64_t{4};
     metric.fields["experimentRunId"] = int64_t{5};
-    CHECK(EncodeEntity(metric) ==
+    CHECK(EncodeEntity(metric, kV1Alpha3) ==
           J(R"({"id":"2","name":"loss","artifactType":"metric","createTimeSinceEpoch":"0",
                 "lastUpdateTimeSinceEpoch":"0","value":0.5,"step":7,"timestamp":"123",
                 "experimentId":"4","experimentRunId":"5"})"));
     Entity history = metric;
     history.kind = K::kMetricHistory;
-    CHECK(EncodeEntity(history)["artifactType"] == "metric");
+    CHECK(EncodeEntity(history, kV1Alpha3)["artifactType"] == "metric");
     for (K kind : {K::kModelArtifact, K::kDataSet, K::kParameter}) {
       Entity a;
       a.kind = kind;
-      CHECK(EncodeEntity(a).contains("artifactType"));
+      CHECK(EncodeEntity(a, kV1Alpha3).contains("artifactType"));
     }
   }
   SECTION("custom properties of every type") {
@@ -481,7 +492,7 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
                             {"d", MetadataValue::Double(0.25)},
                             {"b", MetadataValue::Bool(false)},
                             {"st", MetadataValue::Struct(R"({"a":1})")}};
-    json out = EncodeEntity(rm);
+    json out = EncodeEntity(rm, kV1Alpha3);
     CHECK(out["customProperties"] ==
           J(R"({"s":{"metadataType":"MetadataStringValue","string_value":"x"},
                 "i":{"metadataType":"MetadataIntValue","int_value":"-7"},
@@ -493,7 +504,8 @@ TEST_CASE("EncodeEntity writes the wire form", "[http][codec][encode]") {
 
 TEST_CASE("EncodePage always writes all four envelope keys", "[http][codec][encode]") {
   Page empty;
-  CHECK(EncodePage(empty) == J(R"({"items":[],"nextPageToken":"","pageSize":0,"size":0})"));
+  CHECK(EncodePage(empty, kV1Alpha3) ==
+        J(R"({"items":[],"nextPageToken":"","pageSize":0,"size":0})"));
   Page two;
   two.page_size = 2;
   two.next_page_token = "NTo1";
@@ -502,7 +514,7 @@ TEST_CASE("EncodePage always writes all four envelope keys", "[http][codec][enco
   a.id = 4;
   a.name = "a";
   two.items = {a, a};
-  json out = EncodePage(two);
+  json out = EncodePage(two, kV1Alpha3);
   CHECK(out["size"] == 2);
   CHECK(out["pageSize"] == 2);
   CHECK(out["nextPageToken"] == "NTo1");
@@ -573,6 +585,77 @@ TEST_CASE("ParseBody", "[http][codec][parse]") {
     Result<json> parsed = ParseBody(R"( {"name":"m","n":[1,2]} )");
     REQUIRE(parsed.ok());
     CHECK(*parsed == J(R"({"name":"m","n":[1,2]})"));
+  }
+}
+
+// ---- v1 wire profile --------------------------------------------------------------------
+
+TEST_CASE("v1 writes and reads Metric.step as an int64 string", "[http][codec][v1]") {
+  Result<EntityDraft> draft =
+      DecodeDraft(J(R"({"artifactType":"metric","value":1,"step":"-9000000000"})"),
+                  K::kModelArtifact, BodyMode::kOneOf, false, kV1);
+  REQUIRE(draft.ok());
+  CHECK(std::get<int64_t>(draft->fields.at("step")) == -9000000000);
+  for (const char* bad : {R"({"artifactType":"metric","value":1,"step":3})",
+                          R"({"artifactType":"metric","value":1,"step":"3.5"})",
+                          R"({"artifactType":"metric","value":1,"step":"9223372036854775808"})",
+                          R"({"artifactType":"metric","value":1,"step":""})"}) {
+    CAPTURE(bad);
+    Result<EntityDraft> rejected =
+        DecodeDraft(J(bad), K::kModelArtifact, BodyMode::kOneOf, false, kV1);
+    REQUIRE_FALSE(rejected.ok());
+    CHECK(rejected.status().code() == StatusCode::kInvalidArgument);
+  }
+  Entity metric;
+  metric.kind = K::kMetric;
+  metric.id = 3;
+  metric.name = "loss";
+  metric.create_time_ms = metric.update_time_ms = 5;
+  metric.fields = {{"step", int64_t{12345678901}}, {"value", 0.25}};
+  CHECK(EncodeEntity(metric, kV1) ==
+        J(R"({"id":"3","name":"loss","createTimeSinceEpoch":"5","lastUpdateTimeSinceEpoch":"5",
+              "artifactType":"metric","step":"12345678901","value":0.25})"));
+  CHECK(EncodeEntity(metric, kV1Alpha3) ==
+        J(R"({"id":"3","name":"loss","createTimeSinceEpoch":"5","lastUpdateTimeSinceEpoch":"5",
+              "artifactType":"metric","step":12345678901,"value":0.25})"));
+}
+
+TEST_CASE("v1 artifacts have no experiment links", "[http][codec][v1]") {
+  Entity doc;
+  doc.kind = K::kDocArtifact;
+  doc.id = 4;
+  doc.name = "d";
+  doc.create_time_ms = doc.update_time_ms = 5;
+  doc.fields = {
+      {"experimentId", int64_t{7}}, {"experimentRunId", int64_t{8}}, {"uri", std::string("u")}};
+  CHECK(EncodeEntity(doc, kV1) ==
+        J(R"({"id":"4","name":"d","createTimeSinceEpoch":"5","lastUpdateTimeSinceEpoch":"5",
+              "artifactType":"doc-artifact","uri":"u"})"));
+  CHECK(EncodeEntity(doc, kV1Alpha3)["experimentRunId"] == "8");
+  // Strict bodies reject them as unknown on both versions; oneOf bodies ignore them.
+  Result<EntityDraft> strict =
+      DecodeDraft(J(R"({"experimentId":"7"})"), K::kModelArtifact, BodyMode::kCreate, false, kV1);
+  REQUIRE_FALSE(strict.ok());
+  CHECK(strict.status().message() == "json: unknown field \"experimentId\"");
+  Result<EntityDraft> one_of =
+      DecodeDraft(J(R"({"artifactType":"doc-artifact","experimentRunId":"8"})"), K::kModelArtifact,
+                  BodyMode::kOneOf, false, kV1);
+  REQUIRE(one_of.ok());
+  CHECK(one_of->fields.empty());
+}
+
+TEST_CASE("ParseId reads any decimal int32", "[http][codec][ids]") {
+  CHECK(ParseId("1") == std::optional<int64_t>(1));
+  CHECK(ParseId("007") == std::optional<int64_t>(7));
+  CHECK(ParseId("+5") == std::optional<int64_t>(5));
+  CHECK(ParseId("0") == std::optional<int64_t>(0));
+  CHECK(ParseId("-3") == std::optional<int64_t>(-3));
+  CHECK(ParseId("2147483647") == std::optional<int64_t>(2147483647));
+  CHECK(ParseId("-2147483648") == std::optional<int64_t>(-2147483648LL));
+  for (const char* bad : {"", "2147483648", "-2147483649", "abc", "1.5", " 1", "1 ", "+-1", "-",
+                          "+", "0x10", "1e3"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseId(bad).has_value());
   }
 }
 

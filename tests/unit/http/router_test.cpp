@@ -10,6 +10,8 @@
 namespace mr::http {
 namespace {
 
+const WireProfile& kV1Alpha3 = ProfileFor(ApiVersion::kV1Alpha3);
+
 struct Case {
   const char* method;
   const char* path;
@@ -90,7 +92,7 @@ TEST_CASE("MatchRoute maps every path shape to its operation", "[http][router]")
   };
   for (const Case& c : cases) {
     INFO(c.method << " " << c.path);
-    RouteMatch match = MatchRoute(c.method, c.path);
+    RouteMatch match = MatchRoute(kV1Alpha3, c.method, c.path);
     CHECK(match.path_known);
     REQUIRE(match.route != nullptr);
     CHECK(match.route->operation_id == c.operation_id);
@@ -100,14 +102,14 @@ TEST_CASE("MatchRoute maps every path shape to its operation", "[http][router]")
 }
 
 TEST_CASE("metric_history is never taken for a run id", "[http][router]") {
-  RouteMatch get = MatchRoute("GET", "/experiment_runs/metric_history");
+  RouteMatch get = MatchRoute(kV1Alpha3, "GET", "/experiment_runs/metric_history");
   REQUIRE(get.route != nullptr);
   CHECK(get.route->operation_id == "getExperimentRunsMetricHistory");
   CHECK(get.params.empty());
   // Other methods on that path are 405, not getExperimentRun's PATCH.
   for (const char* method : {"PATCH", "POST", "DELETE"}) {
     INFO(method);
-    RouteMatch other = MatchRoute(method, "/experiment_runs/metric_history");
+    RouteMatch other = MatchRoute(kV1Alpha3, method, "/experiment_runs/metric_history");
     CHECK(other.path_known);
     CHECK(other.route == nullptr);
   }
@@ -126,7 +128,7 @@ TEST_CASE("A known path with another method is path_known without a route", "[ht
                                          {"POST", "/experiment_runs/7/metric_history"},
                                          {"get", "/registered_models"}}) {
     INFO(m.method << " " << m.path);
-    RouteMatch match = MatchRoute(m.method, m.path);
+    RouteMatch match = MatchRoute(kV1Alpha3, m.method, m.path);
     CHECK(match.path_known);
     CHECK(match.route == nullptr);
   }
@@ -138,7 +140,7 @@ TEST_CASE("Unknown paths are not path_known", "[http][router]") {
         "/registered_models/1/", "/registered_models/1/versions/2", "/foo", "/Registered_Models",
         "/serving_environments/1/serves", "/model_artifacts/1/versions", "//registered_models"}) {
     INFO("'" << path << "'");
-    RouteMatch match = MatchRoute("GET", path);
+    RouteMatch match = MatchRoute(kV1Alpha3, "GET", path);
     CHECK_FALSE(match.path_known);
     CHECK(match.route == nullptr);
   }
@@ -233,7 +235,7 @@ TEST_CASE("Every route is reachable through MatchRoute", "[http][router]") {
       }
     }
     INFO(route.method << " " << path);
-    RouteMatch match = MatchRoute(route.method, path);
+    RouteMatch match = MatchRoute(kV1Alpha3, route.method, path);
     CHECK(match.route == &route);
     CHECK(match.params.size() == params);
   }
