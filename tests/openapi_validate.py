@@ -1,14 +1,16 @@
-"""Checks HTTP responses against openapi/model-registry.yaml.
+"""Checks HTTP responses against the OpenAPI documents in openapi/ (one per API version).
 
 Integration tests call `validate_response` on what the server answered; it raises
 `ResponseValidationError` (an AssertionError) when the status is not declared for the
 operation or the body does not match the declared schema.
 
-    spec = load_spec()                      # openapi/model-registry.yaml, parsed once
+    spec = load_spec()                      # openapi/v1alpha3.yaml, parsed once
     validate_response(spec, "GET", "/registered_models/7", 200, body)
+    spec = spec_for("http://h:1/api/model_registry/v1/registered_models/7")   # openapi/v1.yaml
 
-`path` may be a path template from the spec, a concrete path with or without the
-`/api/model_registry/v1alpha3` prefix, or a full URL (query and fragment are ignored).
+`path` may be a path template from the spec, a concrete path with or without the spec's
+prefix (`/api/model_registry/v1` or `/api/model_registry/v1alpha3`), or a full URL (query and
+fragment are ignored). `spec_for` picks the document of the version a path or URL names.
 
 Validation uses jsonschema_rs (already pinned in tests/requirements.txt for schemathesis).
 OpenAPI 3.0 schemas are turned into JSON Schema draft 7 first: a `oneOf` with a
@@ -23,9 +25,14 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 import yaml
 
-API_PREFIX = "/api/model_registry/v1alpha3"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_SPEC_PATH = os.path.join(REPO_ROOT, "openapi", "model-registry.yaml")
+# Each API version's prefix and its document.
+SPEC_PATHS = {
+    "/api/model_registry/v1": os.path.join(REPO_ROOT, "openapi", "v1.yaml"),
+    "/api/model_registry/v1alpha3": os.path.join(REPO_ROOT, "openapi", "v1alpha3.yaml"),
+}
+DEFAULT_PREFIX = "/api/model_registry/v1alpha3"
+DEFAULT_SPEC_PATH = SPEC_PATHS[DEFAULT_PREFIX]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_REPORTED_ERRORS = 10
 
@@ -63,6 +70,8 @@ class Spec:
                     self.operations.append(Operation(method, template, definition))
         self._components = _to_draft7(document.get("components", {}), document)
         self._validators = {}
+        # The version prefix every path of the document starts with.
+        self.prefix = _prefix_of(next(iter(document.get("paths", {})), "")) or DEFAULT_PREFIX
 
     def resolve(self, node):
         """Follows a local `$ref` chain (e.g. to components/responses)."""
@@ -77,7 +86,7 @@ class Spec:
 
     def find_operation(self, method, path):
         """Returns the Operation for `method` on `path` (template, path or URL)."""
-        path = _normalise_path(path)
+        path = _normalise_path(path, self.prefix)
         candidates = [op for op in self.operations
                       if op.template == path or op.regex.match(path)]
         if not candidates:
@@ -135,6 +144,14 @@ def load_spec(path=None):
     return _loaded[path]
 
 
+def spec_for(path_or_url):
+    """The document of the API version whose prefix `path_or_url` starts with."""
+    prefix = _prefix_of(_path_of(path_or_url))
+    if prefix not in SPEC_PATHS:
+        raise ResponseValidationError(f"{path_or_url} is under no API version's prefix")
+    return load_spec(SPEC_PATHS[prefix])
+
+
 def as_spec(spec):
     """Accepts a Spec, a parsed document (dict) or a file path."""
     if isinstance(spec, Spec):
@@ -177,12 +194,22 @@ def validate_response(spec, method, path_template_or_url, status, json_body,
 
 # ------------------------------------------------------------------ internals
 
-def _normalise_path(path):
-    if "://" in path:
-        path = urlsplit(path).path
-    path = path.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith(API_PREFIX):
-        path = API_PREFIX + (path if path.startswith("/") else "/" + path)
+def _path_of(path_or_url):
+    if "://" in path_or_url:
+        path_or_url = urlsplit(path_or_url).path
+    return path_or_url.split("?", 1)[0].split("#", 1)[0]
+
+
+def _prefix_of(path):
+    """`/api/model_registry/<version>` of `path`, or None."""
+    match = re.match(r"^(/api/model_registry/[^/]+)(/|$)", path)
+    return match.group(1) if match else None
+
+
+def _normalise_path(path, prefix):
+    path = _path_of(path)
+    if _prefix_of(path) is None:
+        path = prefix + (path if path.startswith("/") else "/" + path)
     return path
 
 

@@ -255,8 +255,9 @@ def cp_struct_b64(obj):
 #
 # When tests/openapi_validate.py (and its jsonschema_rs / PyYAML dependencies)
 # are available, every JSON response checked by expect_json / expect_error is
-# also validated against openapi/model-registry.yaml. MR_ITEST_OPENAPI=0 turns
-# this off; MR_ITEST_OPENAPI=1 makes a missing validator an error.
+# also validated against the OpenAPI document of the API version the request's URL
+# names (openapi/v1.yaml or openapi/v1alpha3.yaml). MR_ITEST_OPENAPI=0 turns this
+# off; MR_ITEST_OPENAPI=1 makes a missing validator an error.
 
 _openapi = None
 
@@ -271,13 +272,14 @@ def _load_openapi_validator():
         return _openapi
     tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     module_path = os.path.join(tests_dir, "openapi_validate.py")
-    spec_path = os.path.join(os.path.dirname(tests_dir), "openapi", "model-registry.yaml")
     try:
         import importlib.util
         module_spec = importlib.util.spec_from_file_location("openapi_validate", module_path)
         module = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
-        _openapi = (module, module.load_spec(spec_path))
+        for spec_path in module.SPEC_PATHS.values():
+            module.load_spec(spec_path)  # parse (and fail) early, once
+        _openapi = module
     except (OSError, ImportError):
         if mode == "1":
             raise
@@ -306,6 +308,6 @@ def _validate_hook(resp, body):
     validator = _load_openapi_validator()
     if not validator or _suspended:
         return
-    module, spec = validator
-    module.validate_response(spec, resp.request.method, resp.request.url, resp.status_code,
-                             body, resp.headers.get("Content-Type", "application/json"))
+    validator.validate_response(validator.spec_for(resp.request.url), resp.request.method,
+                                resp.request.url, resp.status_code, body,
+                                resp.headers.get("Content-Type", "application/json"))

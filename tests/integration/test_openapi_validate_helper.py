@@ -255,3 +255,77 @@ def test_wrong_media_type_fails(spec):
     with pytest.raises(Invalid, match="text/plain"):
         ov.validate_response(spec, "GET", "/registered_models/1", 200, "x",
                              content_type="text/plain")
+
+
+# ---------------------------------------------------------------- v1 (openapi/v1.yaml)
+
+V1_METRIC = changed(without(without(METRIC, "experimentId"), "experimentRunId"), step="3")
+
+
+@pytest.fixture(scope="module")
+def v1_spec():
+    return ov.load_spec(ov.SPEC_PATHS["/api/model_registry/v1"])
+
+
+def test_spec_for_picks_the_document_of_the_version_in_the_url(spec, v1_spec):
+    assert ov.spec_for("http://h:1/api/model_registry/v1/registered_models/1") is v1_spec
+    assert ov.spec_for("/api/model_registry/v1/openapi.yaml") is v1_spec
+    assert ov.spec_for("http://h:1/api/model_registry/v1alpha3/registered_models/1?a=b") is spec
+    assert ov.spec_for("/api/model_registry/v1alpha3") is spec
+    for elsewhere in ("/api/model_registry/v2/registered_models", "/registered_models", "/"):
+        with pytest.raises(Invalid):
+            ov.spec_for(elsewhere)
+
+
+def test_v1_path_forms_reach_the_v1_operation(v1_spec):
+    for path in ("/registered_models/{registered_model_id}", "/registered_models/12",
+                 "/api/model_registry/v1/registered_models/12",
+                 "http://127.0.0.1:8080/api/model_registry/v1/registered_models/12?x=1"):
+        assert ov.operation_for(v1_spec, "GET", path)["operationId"] == "getRegisteredModel", path
+        ov.validate_response(v1_spec, "GET", path, 200, REGISTERED_MODEL)
+
+
+def test_a_path_of_the_other_version_matches_nothing(spec, v1_spec):
+    with pytest.raises(Invalid, match="no path"):
+        ov.operation_for(v1_spec, "GET", "/api/model_registry/v1alpha3/registered_models/1")
+    with pytest.raises(Invalid, match="no path"):
+        ov.operation_for(spec, "GET", "/api/model_registry/v1/registered_models/1")
+
+
+@pytest.mark.parametrize("path", ["/experiments", "/experiment_runs/6",
+                                  "/experiment_runs/metric_history", "/experiment"])
+def test_v1_has_no_experiment_routes(v1_spec, path):
+    with pytest.raises(Invalid, match="no path"):
+        ov.operation_for(v1_spec, "GET", path)
+
+
+@pytest.mark.parametrize("method,path,status,body", [
+    ("GET", "/artifacts/4", 200, V1_METRIC),
+    ("GET", "/model_versions/2/artifacts", 200,
+     page([MODEL_ARTIFACT, DOC, DATASET, V1_METRIC, PARAMETER])),
+    ("GET", "/artifacts/4", 200, changed(V1_METRIC, step="9223372036854775807")),
+    ("GET", "/artifacts/4", 200, changed(V1_METRIC, step="-2147483649")),
+    ("POST", "/inference_services", 201,
+     stamps(id="10", name="is", registeredModelId="1", servingEnvironmentId="11")),
+])
+def test_v1_conforming_bodies_pass(v1_spec, method, path, status, body):
+    ov.validate_response(v1_spec, method, path, status, body)
+
+
+@pytest.mark.parametrize("body,fragment", [
+    (changed(V1_METRIC, step=3), "step"),
+    (changed(V1_METRIC, step="3.5"), "step"),
+    (changed(V1_METRIC, experimentId="5"), "experimentId"),
+    (changed(V1_METRIC, experimentRunId="6"), "experimentRunId"),
+    (changed(MODEL_ARTIFACT, experimentRunId="6"), "experimentRunId"),
+])
+def test_v1_reports_v1alpha3_only_shapes(v1_spec, body, fragment):
+    with pytest.raises(Invalid, match=fragment):
+        ov.validate_response(v1_spec, "GET", "/artifacts/4", 200, body)
+
+
+def test_v1alpha3_metric_step_is_an_integer_of_any_int64(spec):
+    for step in (3, 2**31, -(2**63)):
+        ov.validate_response(spec, "GET", "/artifacts/4", 200, changed(METRIC, step=step))
+    with pytest.raises(Invalid, match="step"):
+        ov.validate_response(spec, "GET", "/artifacts/4", 200, changed(METRIC, step="3"))
