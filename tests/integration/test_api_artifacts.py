@@ -145,7 +145,8 @@ def test_artifact_external_id_is_unique_across_all_kinds(api):
 def test_get_artifact_errors(api, mv):
     expect_error(get(api, "/artifacts/abc"), 400)
     expect_error(get(api, "/artifacts/12345678901"), 400)
-    expect_error(get(api, "/artifacts/-3"), 400)
+    expect_error(get(api, "/artifacts/2147483648"), 400)
+    expect_not_found(get(api, "/artifacts/-3"))  # a valid int32 naming nothing (issue 8)
     expect_not_found(get(api, f"/artifacts/{MISSING}"))
 
 

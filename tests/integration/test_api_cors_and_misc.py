@@ -1,7 +1,8 @@
 """Cross-cutting checks over the whole API surface: CORS (§1.3 with PATCH added),
 filterQuery on every list route (§6.1 plus the §14 #8/#9 deviations), a smoke
-request for every route `model-registry routes` prints, 405 for unknown methods
-on known paths (§1.2) and the 56-operation inventory (§15)."""
+request for every route `model-registry routes` prints (under both API versions),
+405 for unknown methods on known paths (§1.2), the 56-operation inventory of
+v1alpha3 (§15) and the 40 of v1."""
 import os
 import subprocess
 
@@ -15,10 +16,11 @@ from helpers import (create_mv, create_rm, expect_error, expect_json, get, ids, 
 from helpers import server, shared_server  # noqa: F401  (fixture overrides)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-API_PREFIX = "/api/model_registry/v1alpha3"
 from operation_inventory import SERVICE_OPERATION_IDS as EXTRA_ROUTES  # noqa: E402
-
+from operation_inventory import V1_OPERATION_IDS, V1_PREFIX, V1ALPHA3_PREFIX  # noqa: E402
 from operation_inventory import API_OPERATION_IDS as INVENTORY  # noqa: E402
+
+API_PREFIX = V1ALPHA3_PREFIX
 
 
 def binary_path():
@@ -26,7 +28,8 @@ def binary_path():
 
 
 def served_routes():
-    """[(method, path template relative to the API prefix, operationId)] from the binary."""
+    """[(prefix, method, path template relative to the prefix, operationId)] from the binary,
+    in the order it prints them."""
     out = subprocess.run([binary_path(), "routes"], check=True, capture_output=True, text=True,
                          timeout=20).stdout
     rows = []
@@ -34,8 +37,9 @@ def served_routes():
         if not line.strip():
             continue
         method, path, operation_id = line.split()
-        assert path.startswith(API_PREFIX + "/"), line
-        rows.append((method, path[len(API_PREFIX):], operation_id))
+        prefix = next((p for p in (V1_PREFIX, V1ALPHA3_PREFIX) if path.startswith(p + "/")), None)
+        assert prefix, f"route under no API version: {line}"
+        rows.append((prefix, method, path[len(prefix):], operation_id))
     return rows
 
 
@@ -48,13 +52,21 @@ def _load_document():
     return document
 
 
-ROUTES = served_routes()
+ALL_ROUTES = served_routes()
+ROUTES = [(m, p, o) for prefix, m, p, o in ALL_ROUTES if prefix == V1ALPHA3_PREFIX]
 API_ROUTES = [row for row in ROUTES if row[2] not in EXTRA_ROUTES]
+V1_ROUTES = [(m, p, o) for prefix, m, p, o in ALL_ROUTES if prefix == V1_PREFIX]
+V1_API_ROUTES = [row for row in V1_ROUTES if row[2] not in EXTRA_ROUTES]
 
 
 @pytest.fixture(scope="module")
 def api(shared_server):
     return shared_server.api
+
+
+@pytest.fixture(scope="module")
+def api_v1(shared_server):
+    return shared_server.url + V1_PREFIX
 
 
 # ================================================================ inventory
@@ -65,6 +77,19 @@ def test_routes_lists_56_operations_plus_3_extras():
     assert len({row[2] for row in ROUTES}) == len(ROUTES) == 59
     assert {row[2] for row in ROUTES} - INVENTORY == EXTRA_ROUTES
     assert len({(m, p) for m, p, _ in ROUTES}) == 59, "no (method, path) is served twice"
+
+
+def test_routes_list_v1_first_with_40_operations_plus_3_extras():
+    prefixes = [row[0] for row in ALL_ROUTES]
+    assert prefixes == sorted(prefixes, key=lambda p: p != V1_PREFIX), "v1 rows come first"
+    assert len(V1_API_ROUTES) == 40, V1_API_ROUTES
+    assert {row[2] for row in V1_API_ROUTES} == V1_OPERATION_IDS
+    assert {row[2] for row in V1_ROUTES} - V1_OPERATION_IDS == EXTRA_ROUTES
+    assert len({(m, p) for m, p, _ in V1_ROUTES}) == len(V1_ROUTES) == 43
+    # Same wire paths as v1alpha3 (placeholder names aside), minus the experiment routes.
+    old = {(m, concrete(p), o) for m, p, o in ROUTES}
+    assert {(m, concrete(p), o) for m, p, o in V1_ROUTES} <= old
+    assert not [p for _, p, _ in V1_ROUTES if p.startswith("/experiment")]
 
 
 def test_routes_match_the_openapi_document():
@@ -78,8 +103,8 @@ def test_routes_match_the_openapi_document():
 
 # ================================================================ CORS
 
-def route_ids(rows):
-    return [f"{m} {p}" for m, p, _ in rows]
+def version(prefix):
+    return prefix.rsplit("/", 1)[-1]
 
 
 def concrete(path):
@@ -95,10 +120,15 @@ def allowed_methods(resp):
             .split(",") if m.strip()}
 
 
-@pytest.mark.parametrize("method,path,_op", API_ROUTES, ids=route_ids(API_ROUTES))
-def test_cors_preflight_on_every_route(api, method, path, _op):
+PREFLIGHT_ROUTES = ([(V1ALPHA3_PREFIX,) + row for row in API_ROUTES]
+                    + [(V1_PREFIX,) + row for row in V1_API_ROUTES])
+
+
+@pytest.mark.parametrize("prefix,method,path,_op", PREFLIGHT_ROUTES,
+                         ids=[f"{m} {version(pre)}{p}" for pre, m, p, _ in PREFLIGHT_ROUTES])
+def test_cors_preflight_on_every_route(shared_server, prefix, method, path, _op):
     origin = "http://ui.example.com:3000"
-    resp = request("OPTIONS", api + concrete(path), headers={
+    resp = request("OPTIONS", shared_server.url + prefix + concrete(path), headers={
         "Origin": origin, "Access-Control-Request-Method": method,
         "Access-Control-Request-Headers": "Content-Type"})
     assert resp.status_code == 200, resp.text
@@ -412,7 +442,7 @@ def smoke_request(operation_id, e):
 
 
 def test_smoke_table_covers_every_operation(entities):
-    for method, path, operation_id in API_ROUTES:
+    for method, path, operation_id in API_ROUTES + V1_API_ROUTES:
         smoke_method, smoke_path, _, _, _ = smoke_request(operation_id, entities)
         assert smoke_method == method, operation_id
         template_segments = path.split("/")
@@ -422,9 +452,15 @@ def test_smoke_table_covers_every_operation(entities):
             assert template.startswith("{") or template == actual, operation_id
 
 
-@pytest.mark.parametrize("method,path,operation_id", API_ROUTES, ids=[r[2] for r in API_ROUTES])
-def test_every_operation_answers_a_minimal_valid_request(api, entities, method, path,
-                                                         operation_id):
+SMOKE_ROUTES = ([(V1ALPHA3_PREFIX,) + row for row in API_ROUTES]
+                + [(V1_PREFIX,) + row for row in V1_API_ROUTES])
+
+
+@pytest.mark.parametrize("prefix,method,path,operation_id", SMOKE_ROUTES,
+                         ids=[f"{version(pre)}-{o}" for pre, _, _, o in SMOKE_ROUTES])
+def test_every_operation_answers_a_minimal_valid_request(shared_server, entities, prefix, method,
+                                                         path, operation_id):
+    api = shared_server.url + prefix
     smoke_method, smoke_path, query, body, status = smoke_request(operation_id, entities)
     kwargs = {"params": query}
     if body is not None:
@@ -438,13 +474,15 @@ def test_every_operation_answers_a_minimal_valid_request(api, entities, method, 
         assert isinstance(result.get("id"), str), result
 
 
+@pytest.mark.parametrize("v1", [False, True], ids=["v1alpha3", "v1"])
 @pytest.mark.parametrize("path,content_type", [("/readyz/health", "text/plain"),
                                                ("/readyz/isDirty", "text/plain"),
                                                ("/openapi.yaml", "yaml")])
-def test_extra_routes_answer(api, path, content_type):
-    assert {p for _, p, o in ROUTES if o in EXTRA_ROUTES} == {
-        "/readyz/health", "/readyz/isDirty", "/openapi.yaml"}
-    resp = request("GET", api + path)
+def test_extra_routes_answer(api, api_v1, v1, path, content_type):
+    for routes in (ROUTES, V1_ROUTES):
+        assert {p for _, p, o in routes if o in EXTRA_ROUTES} == {
+            "/readyz/health", "/readyz/isDirty", "/openapi.yaml"}
+    resp = request("GET", (api_v1 if v1 else api) + path)
     assert resp.status_code == 200
     assert content_type in resp.headers.get("Content-Type", "")
     assert resp.text
@@ -452,29 +490,38 @@ def test_extra_routes_answer(api, path, content_type):
 
 # ================================================================ 405 on unknown methods
 
-def _methods_by_path():
+def _methods_by_path(routes):
     by_path = {}
-    for method, path, _ in ROUTES:
+    for method, path, _ in routes:
         by_path.setdefault(path, set()).add(method)
     # The literal metric_history segment shadows {experimentrunId}; methods served on
     # the {id} path are left out there, to keep clear of that routing choice.
-    shadow = by_path.get("/experiment_runs/{experimentrunId}", set())
-    by_path["/experiment_runs/metric_history"] |= shadow
+    if "/experiment_runs/metric_history" in by_path:
+        shadow = by_path.get("/experiment_runs/{experimentrunId}", set())
+        by_path["/experiment_runs/metric_history"] |= shadow
     return by_path
 
 
-WRONG_METHODS = [(method, path)
-                 for path, served in sorted(_methods_by_path().items())
-                 for method in ("GET", "POST", "PATCH", "PUT", "DELETE")
-                 if method not in served]
+def _wrong_methods(routes):
+    return [(method, path)
+            for path, served in sorted(_methods_by_path(routes).items())
+            for method in ("GET", "POST", "PATCH", "PUT", "DELETE")
+            if method not in served]
 
 
-@pytest.mark.parametrize("method,path", WRONG_METHODS, ids=[f"{m} {p}" for m, p in WRONG_METHODS])
-def test_unknown_method_on_known_path_is_405(api, method, path):
-    resp = request(method, api + concrete(path), json={} if method in ("POST", "PATCH", "PUT")
-                   else None)
+WRONG_METHODS = ([(V1ALPHA3_PREFIX, m, p) for m, p in _wrong_methods(ROUTES)]
+                 + [(V1_PREFIX, m, p) for m, p in _wrong_methods(V1_ROUTES)])
+
+
+@pytest.mark.parametrize("prefix,method,path", WRONG_METHODS,
+                         ids=[f"{m} {version(pre)}{p}" for pre, m, p in WRONG_METHODS])
+def test_unknown_method_on_known_path_is_405(shared_server, prefix, method, path):
+    resp = request(method, shared_server.url + prefix + concrete(path),
+                   json={} if method in ("POST", "PATCH", "PUT") else None)
     assert resp.status_code == 405, (method, path, resp.status_code, resp.text[:200])
 
 
 def test_every_known_path_has_some_wrong_method():
-    assert len({p for _, p in WRONG_METHODS}) == len({p for _, p, _ in ROUTES})
+    for prefix, routes in ((V1ALPHA3_PREFIX, ROUTES), (V1_PREFIX, V1_ROUTES)):
+        assert len({p for pre, _, p in WRONG_METHODS if pre == prefix}) == len(
+            {p for _, p, _ in routes}), prefix

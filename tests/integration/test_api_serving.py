@@ -112,7 +112,8 @@ def test_serving_environment_external_id_may_equal_an_artifact_external_id(api):
 def test_get_serving_environment_errors(api, rm):
     expect_error(get(api, "/serving_environments/abc"), 400)
     expect_error(get(api, "/serving_environments/99999999999"), 400)
-    expect_error(get(api, "/serving_environments/-1"), 400)
+    expect_error(get(api, "/serving_environments/1.5"), 400)
+    expect_not_found(get(api, "/serving_environments/-1"))  # a valid int32 naming nothing
     expect_not_found(get(api, f"/serving_environments/{MISSING}"))
     # The id of another context kind is not a serving environment.
     expect_not_found(get(api, f"/serving_environments/{rm['id']}"))
