@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Property-based API testing with schemathesis (pinned in tests/requirements.txt) against the
-# OpenAPI document the server itself serves, stateless and stateful.
+# OpenAPI documents the server itself serves (v1 and v1alpha3), stateless and stateful.
 #
 # Usage: tests/schemathesis/run.sh [--long] [extra schemathesis options...]
-#   (default)  CI mode: ST_MAX_EXAMPLES examples per operation (default 20), all phases
+#   (default)  CI mode: ST_MAX_EXAMPLES examples per operation (default 12), all phases
 #   --long     ST_LONG_EXAMPLES examples per operation (default 500)
 #
 # Starts model-registry on an ephemeral 127.0.0.1 port with a fresh temporary database,
-# runs `schemathesis run` with every phase (examples, coverage, fuzzing, stateful) and the
-# checks below, stops the server and exits non-zero on any failure. The generated data is sent
+# runs `schemathesis run` once per API version (ST_VERSIONS, default "v1 v1alpha3", each
+# against its own {prefix}/openapi.yaml, one store) with every phase (examples, coverage,
+# fuzzing, stateful) and the checks below, stops the server and exits non-zero on any
+# failure. The CI budget is split between the versions: 12 examples for each operation of
+# both versions take about as long as 20 did for v1alpha3 alone. The generated data is sent
 # exactly as schemathesis makes it: formats.py only registers generators for the spec's custom
 # string formats, and schemathesis.toml only widens positive_data_acceptance on the operations
 # whose rules OpenAPI 3.0 cannot express (each rule is named there). One generation setting: strings hold no NUL
@@ -19,13 +22,15 @@
 # Environment:
 #   MR_BINARY         server binary (default: build/model-registry)
 #   SCHEMATHESIS      schemathesis executable (default: `schemathesis` on PATH, else the venv's)
-#   ST_MAX_EXAMPLES   CI examples per operation (default 20)
+#   ST_VERSIONS       API versions to test, in order (default "v1 v1alpha3")
+#   ST_MAX_EXAMPLES   CI examples per operation (default 12)
 #   ST_LONG_EXAMPLES  --long examples per operation (default 500)
 #   ST_SEED           random seed (default: a fresh one, printed by schemathesis)
 #   ST_WORKERS        concurrent workers (default 1: Debian 12's Python 3.11.2 can fail with
 #                     "AST constructor recursion depth mismatch" when hypothesis parses
 #                     lambdas in several threads, CPython gh-106905; seen in a CI run)
-#   ST_REPORT_DIR     keep the JUnit and NDJSON reports here (default: a temp dir, removed)
+#   ST_REPORT_DIR     keep the JUnit and NDJSON reports here, one subdirectory per version
+#                     (default: a temp dir, removed)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +42,12 @@ die() {
   exit 2
 }
 
-examples="${ST_MAX_EXAMPLES:-20}"
+examples="${ST_MAX_EXAMPLES:-12}"
+read -r -a versions <<<"${ST_VERSIONS:-v1 v1alpha3}"
+((${#versions[@]} > 0)) || die "ST_VERSIONS names no API version"
+for version in "${versions[@]}"; do
+  [[ "$version" == v1 || "$version" == v1alpha3 ]] || die "unknown API version '$version' in ST_VERSIONS"
+done
 extra=()
 while (($# > 0)); do
   case "$1" in
@@ -80,41 +90,53 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 "$binary" serve --hostname 127.0.0.1 --port "$port" --db-file "$work/registry.db" \
   >"$work/server.log" 2>&1 &
 server_pid=$!
-base="http://127.0.0.1:$port/api/model_registry/v1alpha3"
+origin="http://127.0.0.1:$port"
+health="$origin/api/model_registry/v1/readyz/health"
 for _ in $(seq 1 150); do
-  if curl -fsS "$base/readyz/health" >/dev/null 2>&1; then break; fi
+  if curl -fsS "$health" >/dev/null 2>&1; then break; fi
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "server exited"; }
   sleep 0.1
 done
-curl -fsS "$base/readyz/health" >/dev/null || die "server did not become healthy"
+curl -fsS "$health" >/dev/null || die "server did not become healthy"
 
-report_dir="${ST_REPORT_DIR:-$work/report}"
-mkdir -p "$report_dir"
+report_root="${ST_REPORT_DIR:-$work/report}"
 checks=not_a_server_error,status_code_conformance,content_type_conformance
 checks+=,response_schema_conformance,response_headers_conformance,positive_data_acceptance
 checks+=,negative_data_rejection,use_after_free,ensure_resource_availability
 seed=()
 [[ -z "${ST_SEED:-}" ]] || seed=(--seed "$ST_SEED")
 
-echo "schemathesis: $("$st" --version), $examples examples per operation, server $base"
 rc=0
-# The spec's paths carry the full /api/model_registry/v1alpha3 prefix, so the origin is the URL.
-# schemathesis.toml: per-operation expectations for rules OpenAPI 3.0 cannot
-# state; formats.py: generators for the spec's custom string formats.
-PYTHONPATH="$SCRIPT_DIR${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=formats \
-"$st" --config-file "$SCRIPT_DIR/schemathesis.toml" run "$base/openapi.yaml" \
-  --url "http://127.0.0.1:$port" \
-  --checks "$checks" \
-  --phases examples,coverage,fuzzing,stateful \
-  --max-examples "$examples" \
-  --workers "${ST_WORKERS:-1}" \
-  --request-timeout 30 \
-  --generation-database none \
-  --generation-allow-x00 false \
-  --suppress-health-check too_slow,filter_too_much \
-  --no-color \
-  --report junit,ndjson --report-dir "$report_dir" \
-  "${seed[@]}" "${extra[@]}" || rc=$?
+failed=()
+for version in "${versions[@]}"; do
+  base="$origin/api/model_registry/$version"
+  report_dir="$report_root/$version"
+  mkdir -p "$report_dir"
+  echo "schemathesis: $("$st" --version), $examples examples per operation, $version at $base"
+  version_rc=0
+  # The spec's paths carry the full /api/model_registry/<version> prefix, so the origin is the URL.
+  # schemathesis.toml: per-operation expectations for rules OpenAPI 3.0 cannot
+  # state (by operationId, shared by both versions); formats.py: generators for the spec's
+  # custom string formats.
+  PYTHONPATH="$SCRIPT_DIR${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=formats \
+  "$st" --config-file "$SCRIPT_DIR/schemathesis.toml" run "$base/openapi.yaml" \
+    --url "$origin" \
+    --checks "$checks" \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "$examples" \
+    --workers "${ST_WORKERS:-1}" \
+    --request-timeout 30 \
+    --generation-database none \
+    --generation-allow-x00 false \
+    --suppress-health-check too_slow,filter_too_much \
+    --no-color \
+    --report junit,ndjson --report-dir "$report_dir" \
+    "${seed[@]}" "${extra[@]}" || version_rc=$?
+  if ((version_rc != 0)); then
+    rc=$version_rc
+    failed+=("$version")
+  fi
+done
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "schemathesis: the server died during the run:" >&2
@@ -122,7 +144,7 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
   rc=1
 fi
 if ((rc != 0)); then
-  echo "schemathesis: FAILED (exit $rc)"
+  echo "schemathesis: FAILED (exit $rc; versions: ${failed[*]:-none})"
   exit 1
 fi
-echo "schemathesis: passed"
+echo "schemathesis: passed (${versions[*]})"
