@@ -568,6 +568,16 @@ def test_typed_model_artifact_routes_accept_any_artifact_type(any_api, artifact_
     assert stored["artifactType"] == "model-artifact" and stored["description"] == "changed"
 
 
+@pytest.mark.parametrize("artifact_type", [5, True, ["model-artifact"], {"a": 1}])
+def test_a_non_string_artifact_type_on_the_typed_routes_is_400(any_api, artifact_type):
+    before = artifact_count(any_api)
+    expect_error(post(any_api, "/model_artifacts", {"artifactType": artifact_type}), 400)
+    target = expect_json(post(any_api, "/model_artifacts", {}), 201)
+    expect_error(patch(any_api, f"/model_artifacts/{target['id']}",
+                       {"artifactType": artifact_type}), 400)
+    assert artifact_count(any_api) == before + 1
+
+
 def test_generic_artifact_routes_still_discriminate_on_artifact_type(any_api):
     before = artifact_count(any_api)
     expect_error(post(any_api, "/artifacts", {"artifactType": "anything at all"}), 400)
