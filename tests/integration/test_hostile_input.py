@@ -168,6 +168,7 @@ WRONG_TYPES = {
     "state unknown": {"name": "wt", "state": "DESTROYED"},
     "language string": {"name": "wt", "language": "en"},
     "tasks numbers": {"name": "wt", "tasks": [1, 2]},
+    # Not sent to the typed model-artifact routes, whose artifactType is a free string.
     "artifactType unknown": {"artifactType": "weights", "name": "wt"},
     "artifactType number": {"artifactType": 3, "name": "wt"},
     "unknown field": {"name": "wt", "colour": "blue"},
@@ -181,6 +182,8 @@ def test_wrong_types_are_4xx(hostile, case):
     body = WRONG_TYPES[case]
     before = snapshot(hostile.api)
     for method, path in body_targets(hostile.ids):
+        if case == "artifactType unknown" and path.startswith("/model_artifacts"):
+            continue
         resp = requests.request(method, hostile.api + path, json=body, timeout=TIMEOUT)
         check_error(resp)
     assert snapshot(hostile.api) == before
