@@ -17,6 +17,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 CHROMIUM = os.environ.get("MR_CHROMIUM", "/usr/bin/chromium")
+V1 = "/api/model_registry/v1"  # the API the UI calls (ui/js/api.js)
 SHOTS = os.environ.get("MR_UI_SCREENSHOTS", "")
 TAG = uuid.uuid4().hex[:6]
 
@@ -37,12 +38,12 @@ def api(registry):
 
     class Api:
         def get(self, path, **params):
-            resp = session.get(registry.api + path, params=params, timeout=10)
+            resp = session.get(registry.url + V1 + path, params=params, timeout=10)
             assert resp.status_code == 200, resp.text
             return resp.json()
 
         def post(self, path, body):
-            resp = session.post(registry.api + path, json=body, timeout=10)
+            resp = session.post(registry.url + V1 + path, json=body, timeout=10)
             assert resp.status_code in (200, 201), resp.text
             return resp.json()
 
@@ -138,6 +139,7 @@ def test_register_find_compare_archive_restore(page, api):
     expect(page).to_have_url(re.compile(r"/models/\d+/versions/\d+$"))
     expect(page.locator("h1")).to_contain_text(model_name)
 
+    assert writes and all(f"{V1}/" in r.url for r in writes), [r.url for r in writes]
     model = api.get("/registered_model", name=model_name)
     assert model["owner"] == "risk-team"
     v1 = api.get("/model_version", name=f"{model_name}-v1", parentResourceId=model["id"])
@@ -295,7 +297,7 @@ def test_the_api_error_is_shown_in_words(page, api):
 def test_paging_through_a_thousand_models(page, api, registry):
     session = requests.Session()
     for i in range(1000):
-        resp = session.post(registry.api + "/registered_models",
+        resp = session.post(registry.url + V1 + "/registered_models",
                             json={"name": f"bulk-{TAG}-{i:04d}", "owner": "bulk"}, timeout=10)
         assert resp.status_code == 201
     session.close()
@@ -498,7 +500,7 @@ def test_screenshots_of_the_main_pages(browser, tmp_path):
 
         class Api:
             def post(self, path, body):
-                resp = session.post(srv.api + path, json=body, timeout=10)
+                resp = session.post(srv.url + V1 + path, json=body, timeout=10)
                 assert resp.status_code in (200, 201), resp.text
                 return resp.json()
 

@@ -1,7 +1,7 @@
 // The REST API client: one place for the base path, the bearer token and errors in words.
 import { h, nextId } from './dom.js';
 
-export const API_BASE = '/api/model_registry/v1alpha3';
+export const API_BASE = '/api/model_registry/v1';
 const TOKEN_KEY = 'model-registry.token';
 
 export class ApiError extends Error {
