@@ -21,8 +21,7 @@ using nlohmann::json;
 
 constexpr int kPageSize = 100;
 
-std::string DescribeTransportError(httplib::Error error, const std::string& url,
-                                   const std::string& ca_file) {
+std::string DescribeTransportError(httplib::Error error, const std::string& url) {
   switch (error) {
     case httplib::Error::Connection:
       return "cannot connect to " + url;
@@ -35,7 +34,7 @@ std::string DescribeTransportError(httplib::Error error, const std::string& url,
     case httplib::Error::SSLConnection:
       return "TLS handshake with " + url + " failed";
     case httplib::Error::SSLLoadingCerts:
-      return "cannot load CA certificates" + (ca_file.empty() ? "" : " from " + ca_file);
+      return "cannot load the CA certificates (see --ca-file)";
     case httplib::Error::SSLServerVerification:
       return "the TLS certificate of " + url + " is not trusted (see --ca-file)";
     default:
@@ -158,7 +157,7 @@ json ApiClient::Send(const std::string& method, const std::string& path, const Q
                                : client_->Patch(target, headers, body->dump(), "application/json");
   if (!result) {
     int code = result.error() == httplib::Error::SSLLoadingCerts ? kExitUsage : kExitUnreachable;
-    throw CommandError(code, DescribeTransportError(result.error(), display_url_, ""));
+    throw CommandError(code, DescribeTransportError(result.error(), display_url_));
   }
   const httplib::Response& response = *result;
   if (response.status == 404 && not_found != nullptr) {

@@ -156,6 +156,44 @@ def test_backup_while_a_server_writes(tmp_path):
         src.stop()
 
 
+def test_export_while_a_server_writes_is_one_snapshot(tmp_path):
+    src = RegistryServer(str(tmp_path / "busy.db")).start()
+    stop = threading.Event()
+    written = []
+
+    def writer():
+        while not stop.is_set():
+            rm = expect_json(post(src.api, "/registered_models", {"name": unique("w")}), 201)
+            mv = expect_json(post(src.api, "/model_versions",
+                                  {"name": "v", "registeredModelId": rm["id"]}), 201)
+            written.append((rm, mv))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 10:
+            stop.wait(0.01)
+        dump = expect_ok(run_cli("export", "--db-file", src.db_file)).stdout
+    finally:
+        stop.set()
+        thread.join()
+        src.stop()
+    target = tmp_path / "copy.db"
+    expect_ok(run_cli("import", "--db-file", target, "-", input=dump))
+    dst = RegistryServer(str(target)).start()
+    try:
+        models = list_all(dst.api, "/registered_models")
+        versions = list_all(dst.api, "/model_versions")
+    finally:
+        dst.stop()
+    # Each model's version is written in a separate request after it, so a
+    # snapshot holds a prefix of the models and the same or one fewer versions.
+    assert [m["id"] for m in models] == [rm["id"] for rm, _ in written[:len(models)]]
+    assert models == [rm for rm, _ in written[:len(models)]]
+    assert len(models) - 1 <= len(versions) <= len(models)
+    assert versions == [mv for _, mv in written[:len(versions)]]
+
+
 def test_backup_errors(tmp_path):
     db = tmp_path / "a.db"
     expect_ok(run_cli("migrate", "--db-file", db))

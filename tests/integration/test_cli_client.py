@@ -452,6 +452,10 @@ def test_tls_with_ca_file(tmp_path):
                          ).stdout == "ID  NAME  STATE  OWNER  UPDATED (UTC)\n"
         expect_failure(run_cli("models", "list", "--server", url), EXIT_UNREACHABLE,
                        f"the TLS certificate of {url} is not trusted (see --ca-file)")
+        not_pem = tmp_path / "not.pem"
+        not_pem.write_text("not a certificate\n")
+        expect_failure(run_cli("models", "list", "--server", url, "--ca-file", not_pem),
+                       EXIT_USAGE, "cannot load the CA certificates (see --ca-file)")
     assert len(stub.requests) == 1
 
 
