@@ -13,7 +13,7 @@
 
 namespace mr::cli {
 
-const char* const kApiPrefix = "/api/model_registry/v1alpha3";
+const char* const kApiPrefix = "/api/model_registry/v1";
 
 namespace {
 

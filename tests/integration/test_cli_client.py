@@ -17,6 +17,14 @@ from cli_helpers import (EXIT_AUTH, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_UNREACHABL
 from conftest import free_port
 from helpers import expect_json, get, patch, post, unique
 
+# The client speaks the current API; the tests check through the same one.
+V1 = "/api/model_registry/v1"
+
+
+def api_of(server):
+    return server.url + V1
+
+
 NO_MODEL = "no registered models found for name={}, externalId=: not found"
 
 
@@ -42,16 +50,16 @@ def register(server, model, version, *extra):
 
 
 def find_model(server, name):
-    return expect_json(get(server.api, "/registered_model", {"name": name}), 200)
+    return expect_json(get(api_of(server), "/registered_model", {"name": name}), 200)
 
 
 def find_version(server, model, name):
-    return expect_json(get(server.api, "/model_version",
+    return expect_json(get(api_of(server), "/model_version",
                            {"name": name, "parentResourceId": model["id"]}), 200)
 
 
 def artifacts_of(server, version):
-    return expect_json(get(server.api, f"/model_versions/{version['id']}/artifacts"), 200)["items"]
+    return expect_json(get(api_of(server), f"/model_versions/{version['id']}/artifacts"), 200)["items"]
 
 
 # ---------------------------------------------------------------- register
@@ -91,7 +99,7 @@ def test_register_creates_model_version_and_artifact(server):
 def test_register_reuses_the_model_and_refuses_an_existing_version(server):
     register(server, "churn", "v1")
     register(server, "churn", "v2", "--owner", "ignored")
-    models = expect_json(get(server.api, "/registered_models"), 200)["items"]
+    models = expect_json(get(api_of(server), "/registered_models"), 200)["items"]
     assert [(m["name"], m.get("owner")) for m in models] == [("churn", "alice")]
     expect_failure(cli(server, "register", "churn", "--version", "v2", "--uri", "s3://other"),
                    EXIT_FAILED, "version v2 of model churn already exists")
@@ -123,7 +131,7 @@ def test_register_json_output_has_all_three_entities(server):
 def test_register_bad_meta_is_a_usage_error_and_writes_nothing(server, meta, message):
     expect_failure(cli(server, "register", "m", "--version", "v", "--uri", "s3://x",
                        "--meta", meta), EXIT_USAGE, message)
-    assert expect_json(get(server.api, "/registered_models"), 200)["items"] == []
+    assert expect_json(get(api_of(server), "/registered_models"), 200)["items"] == []
 
 
 def test_register_duplicate_meta_key_and_missing_flags(server):
@@ -132,7 +140,7 @@ def test_register_duplicate_meta_key_and_missing_flags(server):
                    "--meta key 'a' is given twice")
     expect_failure(cli(server, "register", "m", "--uri", "s3://x"), EXIT_USAGE,
                    "--version is required (see --help)")
-    assert expect_json(get(server.api, "/registered_models"), 200)["items"] == []
+    assert expect_json(get(api_of(server), "/registered_models"), 200)["items"] == []
 
 
 def test_register_server_rejection_is_the_servers_message(server):
@@ -141,21 +149,21 @@ def test_register_server_rejection_is_the_servers_message(server):
     result = cli(server, "register", "m", "--version", "v", "--uri", "s3://x",
                  "--meta", "n=12345678901")
     model = find_model(server, "m")  # made first, as by the Python client
-    direct = post(server.api, "/model_versions", {
+    direct = post(api_of(server), "/model_versions", {
         "name": "v", "registeredModelId": model["id"], "author": "x",
         "customProperties": {"n": {"metadataType": "MetadataIntValue",
                                    "int_value": "12345678901"}}})
     assert direct.status_code == 400
     expect_failure(result, EXIT_FAILED, direct.json()["message"])
-    assert expect_json(get(server.api, "/model_versions"), 200)["items"] == []
+    assert expect_json(get(api_of(server), "/model_versions"), 200)["items"] == []
 
 
 # ---------------------------------------------------------------- models
 
 def test_models_list_table_json_yaml(server):
     for name in ("b-model", "a-model"):
-        expect_json(post(server.api, "/registered_models", {"name": name, "owner": "o"}), 201)
-    models = expect_json(get(server.api, "/registered_models"), 200)["items"]
+        expect_json(post(api_of(server), "/registered_models", {"name": name, "owner": "o"}), 201)
+    models = expect_json(get(api_of(server), "/registered_models"), 200)["items"]
     result = expect_ok(cli(server, "models", "list"))
     assert result.stdout == table([["ID", "NAME", "STATE", "OWNER", "UPDATED (UTC)"]] + [
         [m["id"], m["name"], m["state"], "o", utc(m["lastUpdateTimeSinceEpoch"])]
@@ -167,7 +175,7 @@ def test_models_list_table_json_yaml(server):
 def test_models_list_pages_filters_orders_and_limits(server):
     names = [f"m{i:03d}" for i in range(230)]
     for i, name in enumerate(names):
-        expect_json(post(server.api, "/registered_models",
+        expect_json(post(api_of(server), "/registered_models",
                          {"name": name, "owner": "even" if i % 2 == 0 else "odd"}), 201)
 
     def listed(*args):
@@ -193,7 +201,7 @@ def test_models_list_bad_arguments(server):
 
 def test_models_get_archive_restore(server):
     props = {"team": {"metadataType": "MetadataStringValue", "string_value": "risk"}}
-    model = expect_json(post(server.api, "/registered_models",
+    model = expect_json(post(api_of(server), "/registered_models",
                              {"name": "fraud", "owner": "alice", "description": "detects",
                               "customProperties": props}), 201)
     got = expect_ok(cli(server, "models", "get", "fraud"))
@@ -231,7 +239,7 @@ def test_versions_list_get_archive_restore(server):
     register(server, "fraud", "v1", "--meta", "epochs=3", "--description", "d")
     register(server, "fraud", "v2")
     model = find_model(server, "fraud")
-    versions = expect_json(get(server.api, f"/registered_models/{model['id']}/versions"),
+    versions = expect_json(get(api_of(server), f"/registered_models/{model['id']}/versions"),
                            200)["items"]
     assert expect_ok(cli(server, "versions", "list", "fraud")).stdout == table(
         [["ID", "NAME", "STATE", "AUTHOR", "CREATED (UTC)"]] +
@@ -278,12 +286,12 @@ def test_deployments_lists_services_with_state_and_environment(server):
     register(server, "other", "v1")
     fraud, other = find_model(server, "fraud"), find_model(server, "other")
     v1, v2 = find_version(server, fraud, "v1"), find_version(server, fraud, "v2")
-    prod, staging = create_se(server.api, "prod"), create_se(server.api, "staging")
-    a = create_is(server.api, prod["id"], fraud["id"], "fraud-a", modelVersionId=v1["id"],
+    prod, staging = create_se(api_of(server), "prod"), create_se(api_of(server), "staging")
+    a = create_is(api_of(server), prod["id"], fraud["id"], "fraud-a", modelVersionId=v1["id"],
                   desiredState="DEPLOYED", runtime="kserve")
-    b = create_is(server.api, staging["id"], fraud["id"], "fraud-b", desiredState="UNDEPLOYED")
-    c = create_is(server.api, prod["id"], fraud["id"], "fraud-c", modelVersionId=v2["id"])
-    create_is(server.api, prod["id"], other["id"], "other-a")
+    b = create_is(api_of(server), staging["id"], fraud["id"], "fraud-b", desiredState="UNDEPLOYED")
+    c = create_is(api_of(server), prod["id"], fraud["id"], "fraud-c", modelVersionId=v2["id"])
+    create_is(api_of(server), prod["id"], other["id"], "other-a")
     header = ["ID", "NAME", "STATE", "ENVIRONMENT", "VERSION", "RUNTIME"]
     assert expect_ok(cli(server, "deployments", "fraud")).stdout == table([
         header,
@@ -320,8 +328,8 @@ def test_resolve_percent_encoded_names_and_missing_artifact(server):
     register(server, "team/fraud model", "v 1")
     assert expect_ok(cli(server, "resolve", "model-registry://team%2Ffraud%20model/v%201")
                      ).stdout == "s3://bucket/team/fraud model/v 1\n"
-    model = expect_json(post(server.api, "/registered_models", {"name": "bare"}), 201)
-    expect_json(post(server.api, "/model_versions", {"name": "v1", "registeredModelId":
+    model = expect_json(post(api_of(server), "/registered_models", {"name": "bare"}), 201)
+    expect_json(post(api_of(server), "/model_versions", {"name": "v1", "registeredModelId":
                                                      model["id"]}), 201)
     expect_failure(cli(server, "resolve", "model-registry://bare/v1"), EXIT_NOT_FOUND,
                    "version v1 of model bare has no model artifact with a URI")
@@ -350,7 +358,7 @@ def test_unreachable_server_is_exit_3():
 
 
 def test_server_from_environment_and_flag_beats_it(server):
-    expect_json(post(server.api, "/registered_models", {"name": "env"}), 201)
+    expect_json(post(api_of(server), "/registered_models", {"name": "env"}), 201)
     assert "env" in expect_ok(run_cli("models", "list", env={"MR_SERVER": server.url})).stdout
     dead = f"http://127.0.0.1:{free_port()}"
     expect_failure(run_cli("models", "list", "--server", dead, env={"MR_SERVER": server.url}),
@@ -417,7 +425,7 @@ def test_token_is_sent_as_bearer_from_flag_or_environment():
     paths = [p for p, _ in stub.requests]
     auth = [h.get("Authorization") for _, h in stub.requests]
     assert auth == ["Bearer s3cr3t", "Bearer from-env", None]
-    assert paths[0] == ("/prefix/api/model_registry/v1alpha3/registered_models?pageSize=100&"
+    assert paths[0] == ("/prefix/api/model_registry/v1/registered_models?pageSize=100&"
                         "sortOrder=ASC")
 
 
