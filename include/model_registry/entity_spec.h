@@ -54,6 +54,17 @@ struct FieldSpec {
   bool experiment_link = false;
   std::vector<std::string_view> enum_values;
   std::string_view default_value;  // applied on create by plain-struct bodies
+  // Required in every stored state, whatever the body (a metric's value);
+  // unlike `required`, absence is a 400, as upstream answers it.
+  bool always_required = false;
+  // For kInt64String fields: the field that must not be later than this one
+  // (a run's start time for its end time).
+  std::string_view not_before;
+  // For kId fields: the kind the id names, checked to exist on create.
+  std::optional<EntityKind> must_reference = std::nullopt;
+  // The referenced model version is being deployed: versions marked as gated
+  // or private Hugging Face models are refused.
+  bool deploys_reference = false;
 };
 
 struct EntitySpec {
@@ -67,6 +78,16 @@ struct EntitySpec {
   bool name_required = false;  // otherwise a UUID is generated
   bool name_unique = true;     // false: a UUID name_scope is assigned
   std::vector<FieldSpec> fields;
+  // Artifact upserts under a parent: an existing artifact of this kind with
+  // the same name there is updated in place rather than duplicated.
+  bool upsert_updates_by_name = false;
+  // Artifact upserts that create report it (201); others answer 200 (§11.3).
+  bool upsert_reports_created = false;
+  // Upserts under an experiment run also append an immutable copy of this
+  // kind (metric history).
+  std::optional<EntityKind> history_kind = std::nullopt;
+  // Only reachable through history routes, never as a plain artifact.
+  bool hidden = false;
 
   // Returns the field named `json_name`, or nullptr.
   const FieldSpec* Field(std::string_view json_name) const;

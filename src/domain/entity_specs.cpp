@@ -49,6 +49,11 @@ FieldSpec CreateOnly(FieldSpec f) {
   return f;
 }
 
+FieldSpec NotBefore(FieldSpec f, std::string_view earlier_field) {
+  f.not_before = earlier_field;
+  return f;
+}
+
 FieldSpec Required(FieldSpec f) {
   f.required = true;
   return f;
@@ -63,9 +68,9 @@ std::vector<FieldSpec> ArtifactCommon() {
   FieldSpec run = Typed("experimentRunId", "experiment_run_id", T::kId);
   run.in_create = run.in_update = false;
   run.experiment_link = true;
-  // Artifact bodies apply no state default except the strict ModelArtifact
-  // routes, which the codec handles (§2.3).
-  return {Enum("state", "state", kArtifactStates, ""), experiment, run};
+  // Only strict create bodies (the typed model-artifact routes) apply
+  // defaults; oneOf artifact bodies leave state unset (§2.3).
+  return {Enum("state", "state", kArtifactStates, "UNKNOWN"), experiment, run};
 }
 
 std::vector<FieldSpec> With(std::vector<FieldSpec> base, std::vector<FieldSpec> more) {
@@ -143,7 +148,8 @@ std::map<EntityKind, EntitySpec> BuildSpecs() {
        EntityKind::kExperiment,
        false,
        true,
-       {Typed("endTimeSinceEpoch", "end_time_since_epoch", T::kInt64String),
+       {NotBefore(Typed("endTimeSinceEpoch", "end_time_since_epoch", T::kInt64String),
+                  "startTimeSinceEpoch"),
         Enum("status", "status", {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"},
              "RUNNING"),
         Enum("state", "state", kLiveArchived, "LIVE"), Str("owner", "owner"),
@@ -171,23 +177,48 @@ std::map<EntityKind, EntitySpec> BuildSpecs() {
             {Str("uri", "uri"), Str("digest", "digest"), Str("sourceType", "source_type"),
              Str("source", "source"), Str("schema", "schema"), Str("profile", "profile")})});
 
+  FieldSpec metric_value = Typed("value", "value", T::kDouble);
+  metric_value.always_required = true;
   std::vector<FieldSpec> metric_fields =
-      With(ArtifactCommon(),
-           {Typed("value", "value", T::kDouble), Typed("timestamp", "timestamp", T::kInt64String),
-            Typed("step", "step", T::kInt32)});
-  add({EntityKind::kMetric, StorageClass::kArtifact, "metric artifact", "metric artifacts",
-       "metric", std::nullopt, false, true, metric_fields});
-  add({EntityKind::kMetricHistory, StorageClass::kArtifact, "metric artifact", "metric artifacts",
-       "metric", std::nullopt, false, false, metric_fields});
+      With(ArtifactCommon(), {metric_value, Typed("timestamp", "timestamp", T::kInt64String),
+                              Typed("step", "step", T::kInt32)});
+  EntitySpec metric{EntityKind::kMetric,
+                    StorageClass::kArtifact,
+                    "metric artifact",
+                    "metric artifacts",
+                    "metric",
+                    std::nullopt,
+                    false,
+                    true,
+                    metric_fields};
+  metric.upsert_updates_by_name = true;
+  metric.history_kind = EntityKind::kMetricHistory;
+  add(metric);
+  EntitySpec history{EntityKind::kMetricHistory,
+                     StorageClass::kArtifact,
+                     "metric artifact",
+                     "metric artifacts",
+                     "metric",
+                     std::nullopt,
+                     false,
+                     false,
+                     metric_fields};
+  history.hidden = true;
+  add(history);
 
   add({EntityKind::kParameter, StorageClass::kArtifact, "parameter artifact", "parameter artifacts",
        "parameter", std::nullopt, false, true,
        With(ArtifactCommon(),
             {Str("value", "value"), Enum("parameterType", "parameter_type",
                                          {"string", "number", "boolean", "object"}, "")})});
+  specs.at(EntityKind::kParameter).upsert_updates_by_name = true;
+  specs.at(EntityKind::kModelArtifact).upsert_reports_created = true;
+  specs.at(EntityKind::kDocArtifact).upsert_reports_created = true;
 
   FieldSpec serve_version = Required(Typed("modelVersionId", "model_version_id", T::kId));
   serve_version.in_update = false;
+  serve_version.must_reference = EntityKind::kModelVersion;
+  serve_version.deploys_reference = true;
   add({EntityKind::kServeModel,
        StorageClass::kExecution,
        "serve model",

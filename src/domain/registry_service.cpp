@@ -1,6 +1,7 @@
 #include "model_registry/registry_service.h"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <random>
 
@@ -97,15 +98,60 @@ int64_t UpdateTime(WriteTransaction& tx, const Entity& stored) {
   return std::max(tx.NowMs(), stored.update_time_ms + 1);
 }
 
-Status CheckRunTimes(const Entity& run) {
-  const std::string* start = StringField(run, "startTimeSinceEpoch");
-  const std::string* end = StringField(run, "endTimeSinceEpoch");
-  if (start == nullptr || end == nullptr) return Status::Ok();
-  std::optional<int64_t> s = ParseDecimal(*start);
-  std::optional<int64_t> e = ParseDecimal(*end);
-  if (s && e && *e < *s) {
-    return Status::InvalidArgument("EndTimeSinceEpoch (" + *end +
-                                   ") cannot be less than StartTimeSinceEpoch (" + *start + ")");
+// "endTimeSinceEpoch" -> "EndTimeSinceEpoch", as upstream's messages name fields.
+std::string Capitalized(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+// A field every stored state must have is missing: a 400 naming it the way
+// upstream does ("metric value is required").
+Status CheckAlwaysRequired(const EntitySpec& spec,
+                           const std::map<std::string, FieldValue>& fields) {
+  for (const FieldSpec& field : spec.fields) {
+    if (field.always_required && fields.count(std::string(field.json_name)) == 0) {
+      std::string_view owner = spec.IsArtifact() ? spec.artifact_type : spec.display_name;
+      return Status::InvalidArgument(std::string(owner) + " " + std::string(field.json_name) +
+                                     " is required");
+    }
+  }
+  return Status::Ok();
+}
+
+// Checks every `not_before` ordering between two epoch fields of `entity`.
+Status CheckTimeOrder(const Entity& entity) {
+  for (const FieldSpec& field : SpecFor(entity.kind).fields) {
+    if (field.not_before.empty()) continue;
+    const std::string* later = StringField(entity, std::string(field.json_name).c_str());
+    const std::string* earlier = StringField(entity, std::string(field.not_before).c_str());
+    if (later == nullptr || earlier == nullptr) continue;
+    std::optional<int64_t> l = ParseDecimal(*later);
+    std::optional<int64_t> e = ParseDecimal(*earlier);
+    if (l && e && *l < *e) {
+      return Status::InvalidArgument(Capitalized(field.json_name) + " (" + *later +
+                                     ") cannot be less than " + Capitalized(field.not_before) +
+                                     " (" + *earlier + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// Refuses to deploy a model version that is a gated or private Hugging Face
+// model (§5.8).
+Status CheckDeployable(const Entity& version) {
+  auto gated = version.custom_properties.find("hf_gated");
+  if (gated != version.custom_properties.end() &&
+      gated->second.type == MetadataValue::Type::kString && gated->second.string_value != "false" &&
+      !gated->second.string_value.empty()) {
+    return Status::FailedPrecondition("cannot deploy gated HuggingFace model: model version " +
+                                      std::to_string(version.id) + " is gated");
+  }
+  auto priv = version.custom_properties.find("hf_private");
+  if (priv != version.custom_properties.end() &&
+      priv->second.type == MetadataValue::Type::kString && priv->second.string_value == "true") {
+    return Status::FailedPrecondition("cannot deploy private HuggingFace model: model version " +
+                                      std::to_string(version.id) + " is private");
   }
   return Status::Ok();
 }
@@ -182,13 +228,8 @@ Status RegistryService::Validate(const Entity& entity) const {
       }
     }
   }
-  if (entity.kind == EntityKind::kExperimentRun) MR_RETURN_IF_ERROR(CheckRunTimes(entity));
-  if (entity.kind == EntityKind::kMetric || entity.kind == EntityKind::kMetricHistory) {
-    if (entity.fields.count("value") == 0) {
-      return Status::InvalidArgument("metric value is required");
-    }
-  }
-  return Status::Ok();
+  MR_RETURN_IF_ERROR(CheckTimeOrder(entity));
+  return CheckAlwaysRequired(spec, entity.fields);
 }
 
 Result<Entity> RegistryService::Create(EntityDraft draft) {
@@ -219,28 +260,18 @@ Result<Entity> RegistryService::Create(EntityDraft draft) {
     Entity entity = NewEntity(draft, draft.parent_id.value_or(0));
     MR_RETURN_IF_ERROR(Validate(entity));
 
-    // Parent and reference checks, in upstream's order (§5.8 for serves).
-    if (entity.kind == EntityKind::kServeModel) {
-      std::optional<int64_t> version_id = IdField(entity, "modelVersionId");
-      Result<Entity> version = tx.Get(StorageClass::kContext, version_id.value_or(0));
-      if (!version.ok() || version->kind != EntityKind::kModelVersion) {
-        return Status::NotFound(NotFoundForId(EntityKind::kModelVersion, version_id.value_or(0)));
+    // Reference and parent checks, in upstream's order (§5.8 for serves).
+    for (const FieldSpec& field : spec.fields) {
+      if (!field.must_reference) continue;
+      std::optional<int64_t> id = IdField(entity, std::string(field.json_name).c_str());
+      Result<Entity> referenced = tx.Get(StorageOf(*field.must_reference), id.value_or(0));
+      if (!referenced.ok() || referenced->kind != *field.must_reference) {
+        if (referenced.ok() || referenced.status().code() == StatusCode::kNotFound) {
+          return Status::NotFound(NotFoundForId(*field.must_reference, id.value_or(0)));
+        }
+        return referenced.status();
       }
-      auto gated = version->custom_properties.find("hf_gated");
-      if (gated != version->custom_properties.end() &&
-          gated->second.type == MetadataValue::Type::kString &&
-          gated->second.string_value != "false" && !gated->second.string_value.empty()) {
-        return Status::FailedPrecondition("cannot deploy gated HuggingFace model: model version " +
-                                          std::to_string(version->id) + " is gated");
-      }
-      auto priv = version->custom_properties.find("hf_private");
-      if (priv != version->custom_properties.end() &&
-          priv->second.type == MetadataValue::Type::kString &&
-          priv->second.string_value == "true") {
-        return Status::FailedPrecondition(
-            "cannot deploy private HuggingFace model: model version " +
-            std::to_string(version->id) + " is private");
-      }
+      if (field.deploys_reference) MR_RETURN_IF_ERROR(CheckDeployable(*referenced));
     }
     if (spec.parent_kind && !spec.IsArtifact()) {
       Result<Entity> parent = tx.Get(StorageOf(*spec.parent_kind), entity.parent_id);
@@ -282,7 +313,7 @@ Result<Entity> RegistryService::GetArtifact(int64_t id) {
   Result<Entity> entity = repo_.Get(StorageClass::kArtifact, id);
   if (!entity.ok() && entity.status().code() != StatusCode::kNotFound) return entity.status();
   // Metric history rows are only visible through the history endpoints.
-  if (!entity.ok() || entity->kind == EntityKind::kMetricHistory) {
+  if (!entity.ok() || SpecFor(entity->kind).hidden) {
     return Status::NotFound("no artifact found for id " + std::to_string(id));
   }
   return entity;
@@ -320,7 +351,7 @@ Result<Entity> RegistryService::UpdateArtifact(int64_t id, const EntityDraft& pa
   Entity updated;
   Status status = repo_.Write([&](WriteTransaction& tx) -> Status {
     Result<Entity> stored = tx.Get(StorageClass::kArtifact, id);
-    if (!stored.ok() || stored->kind == EntityKind::kMetricHistory) {
+    if (!stored.ok() || SpecFor(stored->kind).hidden) {
       if (stored.ok() || stored.status().code() == StatusCode::kNotFound) {
         return Status::NotFound("no artifact found for id " + std::to_string(id));
       }
@@ -444,9 +475,7 @@ Result<Entity> RegistryService::FindArtifact(const FindQuery& find,
 Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int64_t parent_id,
                                                      EntityDraft draft) {
   const EntitySpec& spec = SpecFor(draft.kind);
-  if (draft.kind == EntityKind::kMetric && draft.fields.count("value") == 0) {
-    return Status::InvalidArgument("metric value is required");
-  }
+  MR_RETURN_IF_ERROR(CheckAlwaysRequired(spec, draft.fields));
   UpsertResult result;
   Status status = repo_.Write([&](WriteTransaction& tx) -> Status {
     Result<Entity> parent = tx.Get(StorageClass::kContext, parent_id);
@@ -463,10 +492,7 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
     }
 
     std::optional<int64_t> existing_id = draft.id;
-    if (!existing_id &&
-        (draft.kind == EntityKind::kMetric || draft.kind == EntityKind::kParameter) && draft.name &&
-        !draft.name->empty()) {
-      // Metrics and parameters are updated in place by name under a parent.
+    if (!existing_id && spec.upsert_updates_by_name && draft.name && !draft.name->empty()) {
       ListQuery same_name;
       same_name.kinds = {draft.kind};
       same_name.parent_id = parent_id;
@@ -504,15 +530,14 @@ Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int
       entity.create_time_ms = entity.update_time_ms = tx.NowMs();
       MR_RETURN_IF_ERROR(tx.Insert(entity));
       MR_RETURN_IF_ERROR(tx.Link(parent_id, entity.id));
-      result.created_with_201 =
-          draft.kind == EntityKind::kModelArtifact || draft.kind == EntityKind::kDocArtifact;
+      result.created_with_201 = spec.upsert_reports_created;
       result.entity = std::move(entity);
     }
 
-    if (under_run && draft.kind == EntityKind::kMetric) {
+    if (under_run && spec.history_kind) {
       // Every metric upsert under a run appends an immutable history record.
       Entity history = result.entity;
-      history.kind = EntityKind::kMetricHistory;
+      history.kind = *spec.history_kind;
       history.id = 0;
       history.external_id.reset();
       history.parent_id = parent_id;

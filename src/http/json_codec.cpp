@@ -333,16 +333,13 @@ Result<EntityDraft> DecodeDraft(const json& body, EntityKind kind, BodyMode mode
     }
   }
 
-  if (apply_defaults) {
+  // oneOf bodies take no defaults; only strict schemas declare them (§2.3).
+  if (apply_defaults && !lenient) {
     for (const FieldSpec& field : spec.fields) {
       if (field.default_value.empty() || draft.fields.count(std::string(field.json_name))) {
         continue;
       }
       draft.fields[std::string(field.json_name)] = std::string(field.default_value);
-    }
-    // The strict ModelArtifactCreate schema defaults state to UNKNOWN (§2.3).
-    if (spec.IsArtifact() && !lenient && draft.fields.count("state") == 0) {
-      draft.fields["state"] = std::string("UNKNOWN");
     }
   }
   return draft;
