@@ -37,7 +37,7 @@ import tempfile
 import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEALTH_PATH = "/api/model_registry/v1alpha3/readyz/health"
+HEALTH_PATH = "/api/model_registry/v1/readyz/health"
 DATA_DIR = "/var/lib/model-registry"
 STARTUP_TIMEOUT_S = 20
 
