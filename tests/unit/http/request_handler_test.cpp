@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "model_registry/http_server.h"
+
 namespace mr::http {
 namespace {
 
@@ -51,6 +53,22 @@ TEST_CASE("RequestHandler::Error writes the JSON error document", "[http][reques
   nlohmann::json body = nlohmann::json::parse(response.body);
   CHECK(body == nlohmann::json{{"code", "Request Header Fields Too Large"},
                                {"message", "too many headers"}});
+}
+
+TEST_CASE("SunsetFromDate writes the IMF-fixdate of midnight UTC", "[http][request]") {
+  Result<std::string> sunset = SunsetFromDate("2027-06-30");
+  REQUIRE(sunset.ok());
+  CHECK(*sunset == "Wed, 30 Jun 2027 00:00:00 GMT");
+  Result<std::string> leap = SunsetFromDate("2028-02-29");
+  REQUIRE(leap.ok());
+  CHECK(*leap == "Tue, 29 Feb 2028 00:00:00 GMT");
+  for (const char* bad : {"", "2027-6-30", "2027-02-30", "2027-13-01", "2027-00-10", "27-06-30",
+                          "2027/06/30", "2027-06-30T00:00:00Z", "tomorrow", "1969-12-31"}) {
+    CAPTURE(bad);
+    Result<std::string> rejected = SunsetFromDate(bad);
+    REQUIRE_FALSE(rejected.ok());
+    CHECK(rejected.status().code() == StatusCode::kInvalidArgument);
+  }
 }
 
 }  // namespace

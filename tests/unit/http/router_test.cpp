@@ -241,5 +241,56 @@ TEST_CASE("Every route is reachable through MatchRoute", "[http][router]") {
   }
 }
 
+TEST_CASE("v1 serves every operation but the experiment family", "[http][router][v1]") {
+  const WireProfile& v1 = ProfileFor(ApiVersion::kV1);
+  size_t served = 0;
+  for (const Route& route : ApiRoutes()) {
+    std::string path = route.path;
+    for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{')) {
+      path.replace(open, path.find('}', open) - open + 1, "1");
+    }
+    INFO(route.method << " " << path);
+    RouteMatch match = MatchRoute(v1, route.method, path);
+    bool experiment_family = path.rfind("/experiment", 0) == 0;
+    CHECK(route.experiments == experiment_family);
+    if (experiment_family) {
+      CHECK(match.route == nullptr);
+      CHECK_FALSE(match.path_known);  // a 404, like any unknown path
+    } else {
+      CHECK(match.route == &route);
+      ++served;
+    }
+  }
+  CHECK(served == 40);
+}
+
+TEST_CASE("ProfileForPath picks the version by whole path segments", "[http][router][v1]") {
+  struct Case {
+    const char* path;
+    const char* version;  // nullptr: none
+  };
+  for (const Case& c :
+       std::vector<Case>{{"/api/model_registry/v1", "v1"},
+                         {"/api/model_registry/v1/registered_models", "v1"},
+                         {"/api/model_registry/v1alpha3/registered_models", "v1alpha3"},
+                         {"/api/model_registry/v1alpha3", "v1alpha3"},
+                         {"/api/model_registry/v1alpha", nullptr},
+                         {"/api/model_registry/v2/registered_models", nullptr},
+                         {"/api/model_registry/v1x/registered_models", nullptr},
+                         {"/api/model_registry", nullptr},
+                         {"/", nullptr}}) {
+    INFO(c.path);
+    const WireProfile* profile = ProfileForPath(c.path);
+    if (c.version == nullptr) {
+      CHECK(profile == nullptr);
+    } else {
+      REQUIRE(profile != nullptr);
+      CHECK(profile->name == c.version);
+    }
+  }
+  CHECK(ProfileFor(ApiVersion::kV1Alpha3).deprecated);
+  CHECK_FALSE(ProfileFor(ApiVersion::kV1).deprecated);
+}
+
 }  // namespace
 }  // namespace mr::http
