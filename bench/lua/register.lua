@@ -1,4 +1,4 @@
--- The Python client's register_model(), step by step (kubeflow-api-behaviour
+-- The Python client's register_model(), step by step (docs/api-behaviour.md
 -- §13.3): find RM (404), POST RM, find version (404), POST version, POST the
 -- model artifact under the version. Each step needs the previous reply, so
 -- this script keeps per-thread state and REQUIRES one connection per wrk

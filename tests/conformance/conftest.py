@@ -42,7 +42,7 @@ def registry(server, no_token_file):
     """A `ModelRegistry` connected to a fresh server over plain HTTP, without a token.
 
     The constructor itself already lists registered models (page size 1), so merely building this
-    fixture checks the list envelope the client validates (§13.1)."""
+    fixture checks the list envelope the client validates (docs/api-behaviour.md §13.1)."""
     from model_registry import ModelRegistry
 
     with warnings.catch_warnings():

@@ -3,7 +3,7 @@ generations (0.3.14 on /v1alpha3, 0.3.18 on /v1; see conftest.py): registration,
 archive/restore through `update`, duplicate and missing names.
 
 Expected values are the inputs the test registered, or behaviour stated in
-/work/shared/reference/kubeflow-api-behaviour.md (cited as §n); never values read back from the
+docs/api-behaviour.md (cited as §n); never values read back from the
 server under test.
 """
 import pytest
@@ -187,7 +187,7 @@ def test_whole_number_float_metadata_keeps_its_value(registry):
         ("model with spaces", "1.0.0"),
         ("m\u00f6del-\u00fcnicode", "v-\u00e9"),
         ("colon-model", "model:latest"),  # ':' is legal in version names (§4.2)
-        ("pct_model%", "v_1%"),  # LIKE wildcards must match literally (§9, recommend exact)
+        ("pct_model%", "v_1%"),  # LIKE wildcards must match literally (§14 deviation-find-exact)
     ],
 )
 def test_register_and_get_with_unusual_names(registry, model_name, version):
@@ -202,7 +202,7 @@ def test_register_and_get_with_unusual_names(registry, model_name, version):
 
 def test_wildcard_characters_do_not_match_other_names(registry):
     register(registry, "abc", "v1")
-    # '%' / '_' must not behave as SQL wildcards in the find routes (§9 recommends exact matching).
+    # '%' / '_' must not behave as SQL wildcards in the find routes (§14 deviation-find-exact).
     assert registry.get_registered_model("a%") is None
     assert registry.get_registered_model("a_c") is None
     assert registry.get_model_version("abc", "v%") is None
@@ -331,7 +331,7 @@ def test_registered_models_pager_spans_pages_in_id_order(registry):
 
 def test_registered_models_pager_by_creation_time(registry):
     created = make_models(registry, 23)
-    # Creation order equals id order; timestamps are recommended to be strictly increasing (§7).
+    # Creation order equals id order; equal create times are ordered by id (§7.1).
     assert collect(registry.get_registered_models().order_by_creation_time().page_size(10)) == created
     assert collect(
         registry.get_registered_models().order_by_creation_time().descending().page_size(10)

@@ -6,7 +6,7 @@ so this module is skipped as a whole on the v1 client (see conftest.py). 0.3.14'
 routes are driven through the client's generated OpenAPI layer (`mr_openapi`) via the `openapi`
 fixture.
 
-Expected values come from the test's inputs or from /work/shared/reference/kubeflow-api-behaviour.md
+Expected values come from the test's inputs or from docs/api-behaviour.md
 (cited as §n).
 """
 import json
@@ -142,8 +142,8 @@ def collect_ids(pager):
 
 
 def test_unknown_experiment_runs_list_is_empty_for_unknown_experiment_id(registry, run_async):
-    # GET /experiments/{id}/experiment_runs is 404 for a missing experiment (§14 #23); the client
-    # turns that into [].
+    # GET /experiments/{id}/experiment_runs is 404 for a missing experiment
+    # (§14 quirk-run-lists-check-parent); the client turns that into [].
     assert run_async(registry._api.get_experiment_runs_by_experiment_id("999999")) == []
 
 

@@ -8,7 +8,7 @@ driven through the client's own generated OpenAPI layer (`mr_openapi`, shipped i
 package) via the `openapi` fixture; each such test says so. Experiments live in
 test_python_client_experiments.py (v1alpha3 only).
 
-Expected values come from the test's inputs or from /work/shared/reference/kubeflow-api-behaviour.md
+Expected values come from the test's inputs or from docs/api-behaviour.md
 (cited as §n).
 """
 import json
@@ -237,7 +237,7 @@ def test_inference_service_and_serve_model(registry, openapi):
 
     raw = openapi(lambda api: api.create_inference_service_with_http_info(mr_openapi.InferenceServiceCreate(
         name="isvc-status", registeredModelId=rm.id, servingEnvironmentId=env.id)))
-    assert raw.status_code == 201  # §5.7 / §14 quirk 3: keep 201 like the Go server
+    assert raw.status_code == 201  # §5.7, §14 quirk-create-inference-service-201
     status_body = mr_openapi.InferenceService.from_json(raw.raw_data.decode())
     assert status_body.name == "isvc-status" and status_body.serving_environment_id == env.id
 

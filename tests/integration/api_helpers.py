@@ -5,7 +5,7 @@ from helpers import check_entity_basics, expect_error, expect_json, post, unique
 ARTIFACT_TYPES = ("model-artifact", "doc-artifact", "dataset-artifact", "metric", "parameter")
 
 # Model and doc artifacts are created with 201 by the upsert routes, the other
-# kinds with 200 (§11.1, quirk #4).
+# kinds with 200 (docs/api-behaviour.md §11.1, §14 quirk-upsert-status).
 UPSERT_CREATE_STATUS = {"model-artifact": 201, "doc-artifact": 201, "dataset-artifact": 200,
                         "metric": 200, "parameter": 200}
 

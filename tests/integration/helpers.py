@@ -131,7 +131,7 @@ def expect_error(resp, status, message=None, contains=None, starts_with=None):
 
 
 def check_no_nulls(value, path="$"):
-    """Optional fields are omitted, never null (§0)."""
+    """Optional fields are omitted, never null (docs/api-behaviour.md §0)."""
     if isinstance(value, dict):
         for key, item in value.items():
             assert item is not None, f"{path}.{key} is null"

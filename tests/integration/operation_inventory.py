@@ -1,5 +1,5 @@
-"""The API's operations and versions, written by hand from kubeflow-api-behaviour.md §15 and
-v1-vs-v1alpha3.md (never derived from the server or the spec, so tests comparing against it can
+"""The API's operations and versions, written by hand from docs/api-behaviour.md §1.1 and
+§15 (never derived from the server or the spec, so tests comparing against it can
 fail)."""
 
 V1_PREFIX = "/api/model_registry/v1"

@@ -1,5 +1,5 @@
 """Generic artifact routes for all five kinds and the two upsert routes
-(reference §2.3, §4.3, §5.4, §8, §9, §10, §11.1, §11.3, plus the §14 deviations:
+(docs/api-behaviour.md §2.3, §4.3, §5.4, §8, §9, §10, §11.1, §11.3, plus the §14 deviations:
 exact find, PATCH keeps absent fields, filterQuery everywhere)."""
 import pytest
 
@@ -360,7 +360,7 @@ def test_find_artifact_with_quotes_in_name(api, mv, name):
 
 @pytest.mark.parametrize("artifact_type", ARTIFACT_TYPES)
 def test_upsert_create_status_per_kind(api, parent, artifact_type):
-    """201 for model/doc, 200 for dataset/metric/parameter (§11.1, quirk #4)."""
+    """201 for model/doc, 200 for dataset/metric/parameter (§11.1, §14 quirk-upsert-status)."""
     route, entity = parent
     body = artifact_body(artifact_type, **KIND_FIELDS[artifact_type])
     resp = post(api, f"/{route}/{entity['id']}/artifacts", body)
@@ -536,7 +536,8 @@ def test_upsert_under_version_has_no_experiment_fields(api, mv):
 
 
 def test_experiment_fields_survive_a_patch(api, run):
-    """Upstream loses them on artifact PATCH; we keep them (§10.4 recommendation)."""
+    """Upstream loses them on artifact PATCH; we keep them
+    (§14 deviation-linkage-survives-patch)."""
     art = upsert_artifact(api, "experiment_runs", run["id"], artifact_body("parameter", value="1"))
     updated = expect_json(patch(api, f"/artifacts/{art['id']}",
                                 {"artifactType": "parameter", "value": "2",

@@ -1,5 +1,6 @@
-"""Cross-cutting checks over the whole API surface: CORS (§1.3 with PATCH added),
-filterQuery on every list route (§6.1 plus the §14 #8/#9 deviations), a smoke
+"""Cross-cutting checks over the whole API surface (§ numbers refer to docs/api-behaviour.md):
+CORS (§1.3 with PATCH added), filterQuery on every list route (§6.1 plus §14
+deviation-filter-everywhere, deviation-not-equal, deviation-filter-keywords-any-case), a smoke
 request for every route `model-registry routes` prints (under both API versions),
 405 for unknown methods on known paths (§1.2), the 56-operation inventory of
 v1alpha3 (§15) and the 40 of v1."""
@@ -300,7 +301,7 @@ def test_every_list_route_honours_filter_query(world, route, field):
 @pytest.mark.parametrize("op", ["!=", "<>"])
 @pytest.mark.parametrize("route,field", LIST_ROUTES, ids=[r for r, _ in LIST_ROUTES])
 def test_not_equal_operators_exclude_the_value(world, route, field, op):
-    """`<>` is not-equal, like `!=` (§14 #9 deviation)."""
+    """`<>` is not-equal, like `!=` (§14 deviation-not-equal)."""
     api, path = world["api"], route.format(**world["params"])
     target, other = world["pairs"][route]
     remaining = ids(list_body(api, path, filterQuery=_condition(field, target, op))["items"])

@@ -1,5 +1,5 @@
 """Experiment, ExperimentRun and metric-history routes
-(reference §4.7, §4.8, §5.9-§5.11, §8, §9, §10, §11.2, §11.3, §12, plus the §14
+(docs/api-behaviour.md §4.7, §4.8, §5.9-§5.11, §8, §9, §10, §11.2, §11.3, §12, plus the §14
 deviations: PATCH keeps absent fields, metric-history records never collide)."""
 import pytest
 
@@ -103,7 +103,7 @@ def test_patch_experiment(api):
 
 
 def test_patch_experiment_absent_state_keeps_archived(api):
-    """Deliberate deviation from upstream §10.6: absent means unchanged."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent): absent means unchanged."""
     exp = create_experiment(api, state="ARCHIVED")
     updated = expect_json(patch(api, f"/experiments/{exp['id']}", {"description": "x"}), 200)
     assert updated["state"] == "ARCHIVED"
@@ -356,7 +356,7 @@ def test_patch_run(api, experiment):
 
 
 def test_patch_run_keeps_status_and_state_when_absent(api, experiment):
-    """Deliberate deviation from upstream §10.6: absent means unchanged."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent): absent means unchanged."""
     run = create_run(api, experiment["id"], status="FAILED", state="ARCHIVED")
     updated = expect_json(patch(api, f"/experiment_runs/{run['id']}", {"owner": "x"}), 200)
     assert updated["status"] == "FAILED" and updated["state"] == "ARCHIVED"
@@ -620,7 +620,7 @@ def test_metric_history_literal_segment_wins_over_run_id(api):
 
 
 def test_rapid_upserts_of_one_metric_each_append_one_record(server):
-    """History records never collide within one millisecond (§14 #13 deviation)."""
+    """History records never collide within one millisecond (§14 deviation-history-no-collision)."""
     api = server.api
     _, run = create_experiment_run(api)
     count = 40

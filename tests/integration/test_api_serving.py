@@ -1,5 +1,5 @@
 """ServingEnvironment, InferenceService and ServeModel routes
-(reference §4.4-§4.6, §5.6-§5.8, §8, §9, §10, §12, plus the §14 deviations:
+(docs/api-behaviour.md §4.4-§4.6, §5.6-§5.8, §8, §9, §10, §12, plus the §14 deviations:
 filterQuery honoured everywhere, /model with a missing RM is 404, PATCH keeps
 absent fields)."""
 import pytest
@@ -187,7 +187,7 @@ def test_find_serving_environment_errors(api):
 
 
 def test_find_serving_environment_name_is_exact(api):
-    """No LIKE wildcards in find (§14 #10 deviation)."""
+    """No LIKE wildcards in find (§14 deviation-find-exact)."""
     name = unique("wildXcard")
     create_se(api, name)
     for pattern in (name.replace("wildXcard", "wild_card"), name.replace("wildXcard", "wild%"),
@@ -352,7 +352,7 @@ def test_patch_inference_service(api, se, rm):
 
 
 def test_patch_inference_service_keeps_desired_state_when_absent(api, se, rm):
-    """Deliberate deviation from upstream §10.6: absent means unchanged."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent): absent means unchanged."""
     isvc = create_is(api, se["id"], rm["id"], desiredState="UNDEPLOYED")
     updated = expect_json(patch(api, f"/inference_services/{isvc['id']}",
                                 {"runtime": "r"}), 200)
@@ -520,7 +520,7 @@ def test_inference_service_model_errors(api, se, rm):
                      contains=f"no inference service found for id {MISSING}")
     expect_error(get(api, "/inference_services/abc/model"), 400)
     expect_not_found(get(api, f"/inference_services/{se['id']}/model"))
-    # A missing registered model is 404, not upstream's 500 (§14 #12).
+    # A missing registered model is 404, not upstream's 500 (§14 deviation-model-404).
     orphan = create_is(api, se["id"], MISSING)
     expect_not_found(get(api, f"/inference_services/{orphan['id']}/model"))
 

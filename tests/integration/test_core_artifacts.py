@@ -1,5 +1,5 @@
 """ModelArtifact typed routes and the model-version artifact routes
-(reference §4.3, §5.3, §5.5, §8, §9, §10, §11.1)."""
+(docs/api-behaviour.md §4.3, §5.3, §5.5, §8, §9, §10, §11.1)."""
 import pytest
 
 from helpers import (cp_string, create_model_artifact, create_mv, create_rm, doc_artifact_body,
@@ -141,7 +141,7 @@ def test_patch_model_artifact_accepts_its_own_artifact_type(api):
 
 
 def test_patch_model_artifact_absent_state_is_kept(api):
-    """Deliberate deviation from upstream §10.6 (no reset to UNKNOWN)."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent): no reset to UNKNOWN."""
     art = create_model_artifact(api, state="LIVE")
     updated = expect_json(patch(api, f"/model_artifacts/{art['id']}", {"uri": "x"}), 200)
     assert updated["state"] == "LIVE"

@@ -1,5 +1,5 @@
 """customProperties: every MetadataValue kind on create, output and PATCH, for
-registered models, model versions and model artifacts (reference §3.2, §10.4)."""
+registered models, model versions and model artifacts (docs/api-behaviour.md §3.2, §10.4)."""
 import base64
 import json
 

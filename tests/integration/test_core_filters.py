@@ -1,4 +1,4 @@
-"""filterQuery grammar and semantics on the four core list routes (reference §6).
+"""filterQuery grammar and semantics on the four core list routes (docs/api-behaviour.md §6).
 
 The module's server holds only the data set built by the `data` fixture, so
 every expectation is an exact list of entities in id order.

@@ -1,5 +1,5 @@
 """List envelopes, pageSize, orderBy, sortOrder, nextPageToken paging and the
-timestamps the ordering relies on (reference §4.9, §7; README "Timestamps")."""
+timestamps the ordering relies on (docs/api-behaviour.md §4.9, §7; README "Timestamps")."""
 import time
 
 import pytest

@@ -1,4 +1,4 @@
-"""ModelVersion: create, get, patch, find, list (reference §4.2, §5.3, §8, §9, §10)."""
+"""ModelVersion: create, get, patch, find, list (docs/api-behaviour.md §4.2, §5.3, §8, §9, §10)."""
 import pytest
 
 from helpers import (REQUIRED_NAME_MESSAGE, create_mv, create_rm, expect_error, expect_json,
@@ -172,7 +172,7 @@ def test_patch_updates_and_keeps_immutable_fields(shared_server, rm):
 
 
 def test_patch_absent_state_keeps_archived(shared_server, rm):
-    """Deliberate deviation from upstream §10.6."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent)."""
     api = shared_server.api
     mv = create_mv(api, rm["id"], state="ARCHIVED", author="ann", externalId=unique("ext"))
     updated = expect_json(patch(api, f"/model_versions/{mv['id']}", {"description": "d"}), 200)

@@ -1,5 +1,5 @@
 """RegisteredModel: create, get, patch, find, list and the nested version routes
-(reference §2, §3.1, §4.1, §5.2, §8, §9, §10, §11.2)."""
+(docs/api-behaviour.md §2, §3.1, §4.1, §5.2, §8, §9, §10, §11.2)."""
 import pytest
 
 from helpers import (REQUIRED_NAME_MESSAGE, create_mv, create_rm, expect_error, expect_json,
@@ -205,7 +205,7 @@ def test_patch_updates_fields_and_bumps_last_update(shared_server):
 
 
 def test_patch_absent_fields_keep_stored_values_including_state(shared_server):
-    """Deliberate deviation from upstream §10.6: no reset of state to LIVE."""
+    """Deliberate deviation (§14 deviation-patch-keeps-absent): no reset of state to LIVE."""
     api = shared_server.api
     rm = create_rm(api, description="keep", owner="bob", state="ARCHIVED",
                    tasks=["t1"], externalId=unique("ext-k"))

@@ -1,5 +1,5 @@
 """Wire-level behaviour: health routes, routing fallbacks, CORS, NUL-byte guard,
-body-size limit, body decoding and content types (reference §0, §1, §2)."""
+body-size limit, body decoding and content types (docs/api-behaviour.md §0, §1, §2)."""
 import json
 
 import pytest
@@ -106,8 +106,8 @@ def test_request_body_is_json_whatever_the_content_type(shared_server):
 
 
 def test_trailing_bytes_after_the_json_body_are_rejected_and_nothing_is_written(shared_server):
-    # Deliberate deviation from upstream (which reads only the first JSON value,
-    # kubeflow-api-behaviour.md §0): a body with trailing garbage is malformed.
+    # Deliberate deviation from upstream, which reads only the first JSON value
+    # (docs/api-behaviour.md §14 deviation-one-json-value): trailing garbage is malformed.
     name = unique("first")
     resp = post(shared_server.api, "/registered_models",
                 data=json.dumps({"name": name}) + " trailing garbage",

@@ -317,7 +317,7 @@ def test_responses_never_allow_null_and_share_no_schema_with_requests(spec):
 
 
 def test_optional_request_fields_accept_null_and_required_ones_do_not(spec, prefix):
-    # The server reads null on an optional field as "not supplied" (reference §2.3).
+    # The server reads null on an optional field as "not supplied" (docs/api-behaviour.md §2.3).
     schemas = spec["components"]["schemas"]
     for name in in_version(STRICT_BODIES, prefix):
         required = set(schemas[name].get("required", []))
