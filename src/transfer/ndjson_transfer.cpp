@@ -214,7 +214,8 @@ Result<MetadataValue> DecodeMetadata(const std::string& name, const json& v,
                         "value}");
   };
   if (!v.is_object() || v.size() != 1) return bad();
-  const auto& [type, value] = *v.items().begin();
+  const std::string& type = v.begin().key();
+  const json& value = v.begin().value();
   if (type == "string" && value.is_string()) return MetadataValue::String(value.get<std::string>());
   if (type == "struct" && value.is_string()) return MetadataValue::Struct(value.get<std::string>());
   if (type == "int" && value.is_number_integer()) return MetadataValue::Int(value.get<int64_t>());
