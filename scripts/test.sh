@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project: formatting, the unit tests (Catch2 via ctest), the
-# black-box HTTP tests and the official-client conformance tests (pytest), once against the
-# release binary and once against an ASan+UBSan binary, the Docker recipe check, and the
-# optional extra suites tests/schemathesis/run.sh and fuzz/run.sh --ci when they exist.
-# Missing Debian packages are installed first (as root) and the Python venv is created.
+# black-box HTTP tests and the official-client conformance tests (pytest; one suite per client
+# generation), once against the release binary and once against an ASan+UBSan binary, the Docker
+# recipe check, and the optional extra suites tests/schemathesis/run.sh and fuzz/run.sh --ci when
+# they exist. Missing Debian packages are installed first (as root) and the Python venvs are created.
 #
 # Usage: scripts/test.sh [--no-asan]
 #   --no-asan   skip the sanitizer build and its suites (they are reported as skipped)
@@ -16,7 +16,10 @@
 # Environment:
 #   BUILD_DIR       release build directory (default: build)
 #   ASAN_BUILD_DIR  sanitizer build directory (default: build-asan)
-#   VENV_DIR        Python virtual environment (default: .venv)
+#   VENV_DIR        Python virtual environment (default: .venv): test tools and the v1alpha3
+#                   client generation (tests/requirements.txt)
+#   VENV_V1_DIR     Python virtual environment of the v1 client generation, kubeflow[hub] and kfp
+#                   (default: .venv-v1, from tests/requirements-v1.txt)
 #   UI_VENV_DIR     Python virtual environment of the browser suite (default: .venv-ui)
 #   JOBS            parallel compile jobs (default: number of CPUs)
 #   MR_ASAN_OPTIONS, MR_UBSAN_OPTIONS   override the sanitizer options used for the ASan runs
@@ -39,9 +42,10 @@ absolute() {
 BUILD_DIR="$(absolute "${BUILD_DIR:-build}")"
 ASAN_BUILD_DIR="$(absolute "${ASAN_BUILD_DIR:-build-asan}")"
 VENV_DIR="$(absolute "${VENV_DIR:-.venv}")"
+VENV_V1_DIR="$(absolute "${VENV_V1_DIR:-.venv-v1}")"
 UI_VENV_DIR="$(absolute "${UI_VENV_DIR:-.venv-ui}")"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-export BUILD_DIR ASAN_BUILD_DIR VENV_DIR UI_VENV_DIR JOBS
+export BUILD_DIR ASAN_BUILD_DIR VENV_DIR VENV_V1_DIR UI_VENV_DIR JOBS
 
 # Leak checking on, and any report ends the process, so a sanitizer finding cannot pass quietly.
 ASAN_OPTIONS_FOR_TESTS="${MR_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:check_initialization_order=1:strict_init_order=1}"
@@ -72,8 +76,15 @@ has_python_tests() {
   [[ -d "$1" ]] && [[ -n "$(find "$1" -type f \( -name 'test_*.py' -o -name '*_test.py' \) -print -quit)" ]]
 }
 
+# Every Python venv the suites use: the tools plus the v1alpha3 client, and the v1 clients (two
+# venvs because the two official client generations cannot be installed side by side).
+suite_venv() {
+  "$SCRIPT_DIR/setup-venv.sh" "$VENV_DIR" "$REPO_ROOT/tests/requirements.txt"
+  "$SCRIPT_DIR/setup-venv.sh" "$VENV_V1_DIR" "$REPO_ROOT/tests/requirements-v1.txt"
+}
+
 suite_pytest() {
-  local test_dir="$1" binary="$2" sanitized="$3"
+  local test_dir="$1" binary="$2" sanitized="$3" venv_dir="${4:-$VENV_DIR}"
   local scratch
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/mr-pytest.XXXXXX")"
   # shellcheck disable=SC2064  # expand now: the variable is local
@@ -89,7 +100,7 @@ suite_pytest() {
   fi
 
   local rc=0
-  "$VENV_DIR/bin/python" -m pytest -q -rfE -p no:cacheprovider --rootdir "$REPO_ROOT" \
+  "$venv_dir/bin/python" -m pytest -q -rfE -p no:cacheprovider --rootdir "$REPO_ROOT" \
     --junitxml "$scratch/junit.xml" "$test_dir" || rc=$?
 
   if ((rc == 5)); then
@@ -111,7 +122,7 @@ suite_pytest() {
 
   # A run in which every test was skipped (e.g. the client library is missing) tested nothing.
   local executed
-  executed="$("$VENV_DIR/bin/python" - "$scratch/junit.xml" <<'PY'
+  executed="$("$venv_dir/bin/python" - "$scratch/junit.xml" <<'PY'
 import sys
 import xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
@@ -224,9 +235,10 @@ run_suite() {
 
 passed_suite() { [[ "${outcome[$1]:-}" == PASS ]]; }
 
-# run_pytest_suite NAME TEST_DIR BINARY SANITIZED BUILD_SUITE
+# run_pytest_suite NAME TEST_DIR BINARY SANITIZED BUILD_SUITE [VENV_DIR [TIME_LIMIT_SECONDS]]
 run_pytest_suite() {
   local name="$1" test_dir="$2" binary="$3" sanitized="$4" build_suite="$5"
+  local venv_dir="${6:-$VENV_DIR}" limit="${7:-1200}"
   if ! has_python_tests "$test_dir"; then
     record SKIP "$name" "no test files in $test_dir"
   elif ! passed_suite venv; then
@@ -234,15 +246,15 @@ run_pytest_suite() {
   elif ! passed_suite "$build_suite"; then
     record FAIL "$name" "not run: $build_suite failed"
   else
-    run_suite "$name" 1200 "$SELF" --suite pytest "$test_dir" "$binary" "$sanitized"
+    run_suite "$name" "$limit" "$SELF" --suite pytest "$test_dir" "$binary" "$sanitized" "$venv_dir"
   fi
 }
 
 total_start=$SECONDS
-echo "test.sh: repo $REPO_ROOT, build $BUILD_DIR, asan build $ASAN_BUILD_DIR, venv $VENV_DIR, jobs $JOBS"
+echo "test.sh: repo $REPO_ROOT, build $BUILD_DIR, asan build $ASAN_BUILD_DIR, venvs $VENV_DIR $VENV_V1_DIR, jobs $JOBS"
 
 run_suite deps 1200 "$SCRIPT_DIR/install-deps.sh" --with-test-tools
-run_suite venv 900 "$SCRIPT_DIR/setup-venv.sh" "$VENV_DIR"
+run_suite venv 900 "$SELF" --suite venv
 run_suite format 300 "$SCRIPT_DIR/check-format.sh"
 
 run_suite build 2400 "$SCRIPT_DIR/build.sh" --build-dir "$BUILD_DIR" --target model-registry
@@ -252,7 +264,10 @@ else
   record FAIL unit "not run: build failed"
 fi
 run_pytest_suite integration tests/integration "$BUILD_DIR/model-registry" no build
-run_pytest_suite conformance tests/conformance "$BUILD_DIR/model-registry" no build
+# The official clients, one suite per generation: 0.3.14 on v1alpha3 (.venv), and 0.3.18,
+# kubeflow.hub and a KFP component on v1 (.venv-v1).
+run_pytest_suite conformance tests/conformance "$BUILD_DIR/model-registry" no build "$VENV_DIR" 600
+run_pytest_suite conformance-v1 tests/conformance "$BUILD_DIR/model-registry" no build "$VENV_V1_DIR" 600
 if passed_suite build && passed_suite deps; then
   run_suite ui-browser 600 "$SELF" --suite ui_browser
 else
@@ -273,7 +288,8 @@ if [[ "$run_asan" == yes ]]; then
     record FAIL unit-asan "not run: build-asan failed"
   fi
   run_pytest_suite integration-asan tests/integration "$ASAN_BUILD_DIR/model-registry" yes build-asan
-  run_pytest_suite conformance-asan tests/conformance "$ASAN_BUILD_DIR/model-registry" yes build-asan
+  run_pytest_suite conformance-asan tests/conformance "$ASAN_BUILD_DIR/model-registry" yes build-asan \
+    "$VENV_V1_DIR" 900
 else
   for name in build-asan unit-asan integration-asan conformance-asan; do
     record SKIP "$name" "--no-asan"
