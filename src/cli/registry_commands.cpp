@@ -191,7 +191,8 @@ void RegistryCommands::Register(const RegisterOptions& o) {
   if (!properties.empty()) version_body["customProperties"] = properties;
   json version = api_.Post("/model_versions", version_body);
 
-  json artifact_body = {{"artifactType", "model-artifact"}, {"name", o.model}, {"uri", o.uri}};
+  json artifact_body = {
+      {"artifactType", "model-artifact"}, {"name", o.model}, {"uri", o.uri}, {"state", "UNKNOWN"}};
   const std::pair<const char*, const std::string*> optional_fields[] = {
       {"modelFormatName", &o.format},
       {"modelFormatVersion", &o.format_version},

@@ -91,6 +91,7 @@ def test_register_creates_model_version_and_artifact(server):
     }
     # The artifact is named after the model, as the Python client names it.
     expected = {"artifactType": "model-artifact", "name": "fraud", "uri": "s3://bucket/fraud/v1",
+                "state": "UNKNOWN",
                 "modelFormatName": "onnx", "modelFormatVersion": "1.14", "storageKey": "aws",
                 "storagePath": "fraud/v1", "serviceAccountName": "sa"}
     assert {k: artifact.get(k) for k in expected} == expected
