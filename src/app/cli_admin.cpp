@@ -2,6 +2,8 @@
 // safe while a server runs on the same database. The work is done by the
 // storage layer (admin_store.h) and the export format (ndjson_transfer.h);
 // this file only maps flags and results to output and exit codes.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -69,14 +71,25 @@ int RunExport(DatabaseFlags& flags, const std::string& output) {
                     " differs from this binary's " + std::to_string(LatestSchemaVersion()) +
                     "; run `model-registry migrate` first");
   }
+  // A file is written under a temporary name and renamed when complete, so
+  // FILE never holds a partial export.
+  const bool to_file = !output.empty() && output != "-";
+  const std::string partial = output + ".partial-" + std::to_string(getpid());
   std::ofstream file;
-  if (!output.empty() && output != "-") {
-    file.open(output, std::ios::out | std::ios::trunc);
+  if (to_file) {
+    file.open(partial, std::ios::out | std::ios::trunc);
     if (!file) return Fail(kExitFailed, "cannot write " + output);
   }
-  std::ostream& out = file.is_open() ? file : std::cout;
+  std::ostream& out = to_file ? file : std::cout;
   TransferCounts counts;
   Status status = ExportNdjson(**store, out, &counts);
+  if (to_file) {
+    file.close();
+    if (status.ok() && (!file || std::rename(partial.c_str(), output.c_str()) != 0)) {
+      status = Status::Unavailable("cannot write " + output);
+    }
+    std::remove(partial.c_str());
+  }
   if (!status.ok()) return StoreError(status);
   std::fprintf(stderr, "exported %lld entities and %lld links\n",
                static_cast<long long>(counts.entities), static_cast<long long>(counts.links));

@@ -349,6 +349,19 @@ def test_export_errors(tmp_path):
                    f"{foreign} is not a model registry database")
 
 
+def test_export_to_a_file_replaces_it_whole(tmp_path):
+    db = tmp_path / "e.db"
+    expect_ok(run_cli("migrate", "--db-file", db))
+    out = tmp_path / "out.ndjson"
+    out.write_text("old content\n")
+    expect_ok(run_cli("export", "--db-file", db, "-o", out))
+    assert out.read_text().startswith('{"record":"header"')
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == ["out.ndjson"]
+    target = tmp_path / "no-dir" / "x.ndjson"
+    expect_failure(run_cli("export", "--db-file", db, "-o", target), EXIT_FAILED,
+                   f"cannot write {target}")
+
+
 def test_database_url_and_environment(tmp_path):
     db = tmp_path / "u.db"
     assert expect_ok(run_cli("migrate", "--database-url", f"sqlite:{db}")).stdout.startswith(
