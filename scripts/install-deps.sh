@@ -22,7 +22,7 @@ readonly SCRIPT_DIR
 # Everything needed to configure, build and run the server and the helper scripts.
 readonly BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev catch2
+  libboost1.74-dev libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev catch2
   sqlite3 python3 python3-venv curl
   zlib1g-dev
 )

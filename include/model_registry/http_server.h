@@ -25,19 +25,35 @@ namespace mr {
 struct ServerOptions {
   std::string hostname = "localhost";
   int port = 8080;  // 0: an ephemeral port
-  // Worker threads. A keep-alive connection occupies a worker while open, so
-  // this bounds concurrently served connections.
-  int threads = 64;
-  // Larger request bodies are answered with 413.
+  // Threads that run request handlers (SQLite calls block). Connections do not
+  // hold one: a request takes a worker only while it is being handled.
+  int threads = 16;
+  // Threads reading and writing sockets; 0: one per hardware thread.
+  int io_threads = 0;
+  // Requests whose decoded body would exceed this are answered with 413 as
+  // soon as the limit is crossed (a larger Content-Length at once).
   size_t max_body_bytes = 1 << 20;
-  // A client that sends nothing for this long is disconnected (slow clients).
+  // The request head (request line and header fields) must be complete this
+  // long after the connection opens or the request's first byte arrives,
+  // however it trickles in.
+  int header_timeout_seconds = 5;
+  // A client that sends nothing for this long mid-request is disconnected.
   int read_timeout_seconds = 5;
+  // The body must be complete this long after its head.
+  int body_timeout_seconds = 30;
   int write_timeout_seconds = 5;
-  // Idle keep-alive connections are closed after this long (at most
-  // read_timeout_seconds).
+  // Idle keep-alive connections are closed after this long.
   int keep_alive_timeout_seconds = 5;
   // Requests served on one connection before it is closed.
   int keep_alive_max_requests = 10000;
+  // Head limits: larger heads or more fields are answered with 431, a longer
+  // request-target with 414.
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_header_count = 100;
+  size_t max_target_bytes = 8192;
+  // After Stop(), requests in flight get this long to be answered before
+  // Serve() closes every connection and returns.
+  int stop_grace_milliseconds = 1500;
   // Answer GET /hello with a constant body: the benchmark's ceiling.
   bool enable_hello_endpoint = false;
   // When set, the date v1alpha3 goes away, sent as its Sunset header: an
@@ -72,7 +88,9 @@ class HttpServer {
   // Serves until Stop(). REQUIRES: Bind() succeeded.
   void Serve();
 
-  // Stops accepting; Serve() returns after in-flight requests complete.
+  // Stops accepting and closes idle connections; Serve() returns once the
+  // requests in flight are answered (at most stop_grace_milliseconds later
+  // for the sockets; handlers already running are always waited for).
   void Stop();
 
  private:

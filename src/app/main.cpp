@@ -106,6 +106,31 @@ int main(int argc, char** argv) {
       ->envname("MR_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  // Transport limits (docs/RELIABILITY.md, "The front door").
+  serve
+      ->add_option("--io-threads", server_options.io_threads,
+                   "Socket I/O threads (0: one per core)")
+      ->envname("MR_IO_THREADS")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--header-timeout", server_options.header_timeout_seconds,
+                   "Seconds a client has to send a complete request head")
+      ->envname("MR_HEADER_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--body-timeout", server_options.body_timeout_seconds,
+                   "Seconds a client has to send a request body after its head")
+      ->envname("MR_BODY_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--keep-alive-timeout", server_options.keep_alive_timeout_seconds,
+                   "Seconds an idle keep-alive connection stays open")
+      ->envname("MR_KEEP_ALIVE_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   serve
       ->add_flag("--sync-full", db_options.synchronous_full,
                  "fsync every commit (survives power loss, slower writes)")
