@@ -270,7 +270,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   Connection(Impl& server, tcp::socket socket)
       : server_(server),
         options_(server.options_),
-        stream_(std::move(socket)),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
         buffer_(options_.max_header_bytes + 2 * kReadChunk) {}
 
   ~Connection() {
@@ -281,13 +282,13 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     registered_ = server_.Register(this);
     if (!registered_) return;
     beast::error_code ignored;
-    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    socket_.set_option(tcp::no_delay(true), ignored);
     // The first request's head is due a header timeout after the connection opens.
     BeginRequest(Clock::now() + std::chrono::seconds(options_.header_timeout_seconds));
   }
 
   void PostStop() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->OnStop(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnStop(); });
   }
 
  private:
@@ -361,8 +362,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
       deadline =
           std::min(deadline, Clock::now() + std::chrono::seconds(options_.read_timeout_seconds));
     }
-    stream_.expires_at(deadline);
-    stream_.async_read_some(
+    SetDeadline(deadline);
+    socket_.async_read_some(
         buffer_.prepare(std::min(room, kReadChunk)),
         [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
@@ -384,7 +385,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   bool CheckHead() {
     const auto& msg = parser_->get();
     if (head_bytes_ > options_.max_header_bytes) {
-      Refuse(431, "request header fields too large");
+      RefuseOversizedHead();
       return false;
     }
     if (msg.target().size() > options_.max_target_bytes) {
@@ -429,8 +430,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     if (expect != msg.end() && EqualsIgnoreCase(Trim(expect->value()), "100-continue") &&
         !parser_->is_done() && msg.version() >= 11) {
       // The client waits for this before sending the body.
-      stream_.expires_after(std::chrono::seconds(options_.write_timeout_seconds));
-      asio::async_write(stream_, asio::buffer(kContinue, std::strlen(kContinue)),
+      SetDeadline(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds));
+      asio::async_write(socket_, asio::buffer(kContinue, std::strlen(kContinue)),
                         [self = shared_from_this()](beast::error_code ec, size_t) {
                           if (ec) return self->Close();
                           self->Parse();
@@ -451,7 +452,10 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   // The request line counts towards the head limit; one that alone fills it
   // carries a URI too long.
   void RefuseOversizedHead() {
-    if (head_bytes_ == 0) return Refuse(414, "request URI too long");
+    // head_bytes_ == 0: the request line itself is still incomplete.
+    if (head_bytes_ == 0 || parser_->get().target().size() > options_.max_target_bytes) {
+      return Refuse(414, "request URI too long");
+    }
     Refuse(431, "request header fields too large");
   }
 
@@ -479,7 +483,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
       } catch (...) {
         response = http::RequestHandler::Error(500, "unexpected error");
       }
-      asio::post(self->stream_.get_executor(),
+      asio::post(self->socket_.get_executor(),
                  [self, response = std::move(response)] { self->Answer(response); });
     });
   }
@@ -499,8 +503,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   void Write(std::string bytes, bool keep_alive) {
     phase_ = Phase::kWriting;
     out_ = std::move(bytes);
-    stream_.expires_after(std::chrono::seconds(options_.write_timeout_seconds));
-    asio::async_write(stream_, asio::buffer(out_),
+    SetDeadline(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds));
+    asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         self->OnWritten(ec, keep_alive);
                       });
@@ -517,17 +521,17 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   // so that it reads the answer instead of a reset.
   void Linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
     if (server_.stopping()) return Close();
     phase_ = Phase::kLingering;
     linger_left_ = kLingerBytes;
-    stream_.expires_after(kLingerTime);
+    SetDeadline(Clock::now() + kLingerTime);
     Drain();
   }
 
   void Drain() {
     buffer_.clear();
-    stream_.async_read_some(
+    socket_.async_read_some(
         buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t n) {
           if (ec || n >= self->linger_left_ || self->phase_ != Phase::kLingering) {
             return self->Close();
@@ -537,17 +541,45 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
         });
   }
 
+  // The pending read or write fails (and the connection closes) once `at`
+  // has passed.
+  void SetDeadline(Clock::time_point at) {
+    deadline_ = at;
+    if (timer_waiting_ && timer_at_ <= at) return;  // it fires first and re-arms
+    timer_waiting_ = true;
+    timer_at_ = at;
+    timer_.expires_at(at);  // a wait still pending ends with operation_aborted
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec != asio::error::operation_aborted) self->OnTimer();
+    });
+  }
+
+  void OnTimer() {
+    timer_waiting_ = false;
+    if (phase_ == Phase::kClosed || phase_ == Phase::kHandling) return;
+    if (Clock::now() >= deadline_) return Close();
+    SetDeadline(deadline_);
+  }
+
   void Close() {
     if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    timer_.cancel();
   }
 
   Impl& server_;
   const ServerOptions& options_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  // One timer per connection, re-armed only when a deadline moves earlier:
+  // arming a timer per read and write cost more than the rest of the
+  // transport (docs/BENCHMARKS.md, "The transport").
+  asio::steady_timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point timer_at_;
+  bool timer_waiting_ = false;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Phase phase_ = Phase::kIdle;

@@ -468,7 +468,8 @@ def test_headers_just_under_the_limits_are_served(door):
 
 
 def test_target_over_the_limit_is_414_and_under_it_is_served(door):
-    for length, expected in ((8000, 404), (9000, 414), (100_000, 414)):
+    for length, expected in ((8000, 404), (9000, 414), (17_000, 414), (20_000, 414),
+                             (100_000, 414)):
         path = "/x" + "y" * (length - 2)
         try:
             answer = raw_request(door.port, request_bytes("GET", path, close=True))
