@@ -361,9 +361,15 @@ def test_sigterm_exits_within_two_seconds_and_answers_requests_in_flight(tmp_pat
     # Every acknowledged create was stored.
     srv.start()
     try:
-        stored = {item["id"] for item in requests.get(
-            srv.api + "/registered_models", params={"pageSize": 100000},
-            headers={"Connection": "close"}, timeout=TIMEOUT).json()["items"]}
+        stored, token = set(), ""
+        while True:  # pages are capped (--max-page-size), so follow the tokens
+            page = requests.get(srv.api + "/registered_models",
+                                params={"pageSize": 1000, "nextPageToken": token},
+                                headers={"Connection": "close"}, timeout=TIMEOUT).json()
+            stored |= {item["id"] for item in page["items"]}
+            token = page["nextPageToken"]
+            if not token:
+                break
         assert set(acknowledged) <= stored
     finally:
         srv.stop()
