@@ -81,7 +81,7 @@ struct EntitySpec {
   // Artifact upserts under a parent: an existing artifact of this kind with
   // the same name there is updated in place rather than duplicated.
   bool upsert_updates_by_name = false;
-  // Artifact upserts that create report it (201); others answer 200 (§11.3).
+  // Artifact upserts that create report it (201); others answer 200 (docs/api-behaviour.md §11.1).
   bool upsert_reports_created = false;
   // Upserts under an experiment run also append an immutable copy of this
   // kind (metric history).

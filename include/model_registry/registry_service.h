@@ -15,7 +15,7 @@
 // Error codes returned by every method: kInvalidArgument (bad values),
 // kMissingRequired (required field missing or empty), kNotFound, kAlreadyExists,
 // kFailedPrecondition, kInternal/kUnavailable (storage). Messages follow the
-// upstream server's wording (kubeflow-api-behaviour.md §2).
+// upstream server's wording (docs/api-behaviour.md §2).
 //
 // Thread-safety: thread-safe; holds no mutable state besides the repository.
 #pragma once
@@ -58,7 +58,8 @@ struct ListScope {
   enum class Kind { kAll, kChildrenOf, kArtifactsOf };
   Kind kind = Kind::kAll;
   int64_t parent_id = 0;
-  // Whether a missing parent is a 404 (true) or an empty list (false, §14 #22).
+  // Whether a missing parent is a 404 (true) or an empty list (false, §14
+  // quirk-nested-lists-skip-parent-check).
   bool parent_must_exist = false;
   EntityKind parent_kind = EntityKind::kRegisteredModel;
 };

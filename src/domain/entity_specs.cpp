@@ -1,5 +1,5 @@
 // The FieldSpec tables: every fact about an entity's fields lives here.
-// Wire names and types follow kubeflow-api-behaviour.md §4.
+// Wire names and types follow docs/api-behaviour.md §4.
 #include <algorithm>
 #include <map>
 

@@ -13,7 +13,7 @@ namespace mr {
 namespace {
 
 // Upstream stores child names as "<parentId>:<name>" in a VARCHAR(255)
-// (§2.3). We use flat limits a client can check without knowing ids: 255 for
+// (docs/api-behaviour.md §2.3). We use flat limits a client can check without knowing ids: 255 for
 // top-level names, 250 for names scoped by a parent and for artifacts (upstream's
 // suite expects a 250-character version name to pass and 255 to fail).
 constexpr size_t kMaxTopLevelNameLength = 255;

@@ -1,7 +1,7 @@
 // Lexer and recursive-descent parser for the filterQuery language
-// (kubeflow-api-behaviour.md §6.2, §6.3).
+// (docs/api-behaviour.md §6.2, §6.3).
 //
-// Decisions the reference leaves open, made here:
+// Decisions upstream's grammar leaves open, made here:
 // - Keywords are contextual: a word is AND/OR only where a connective may
 //   follow, LIKE/ILIKE/IN only where an operator may follow, TRUE/FALSE only
 //   where a value may follow (all case-insensitive). Anywhere else a word is an

@@ -1,4 +1,4 @@
-// SQL emission for a filter AST (kubeflow-api-behaviour.md §6.4, §6.5).
+// SQL emission for a filter AST (docs/api-behaviour.md §6.4, §6.5).
 //
 // Shapes produced (every user value is a '?' parameter):
 //   column:    (e.name = ?)   (e.name GLOB ?)   (e.name LIKE ? ESCAPE '\')

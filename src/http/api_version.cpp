@@ -9,7 +9,7 @@ const std::string& OpenApiText_v1alpha3();
 namespace {
 
 // v1 dropped experiments and their links from artifacts, and writes
-// Metric.step as an int64 string (docs/api-behaviour.md, "Two versions").
+// Metric.step as an int64 string (docs/api-behaviour.md §1.1).
 constexpr WireProfile kV1 = {ApiVersion::kV1,
                              "v1",
                              "/api/model_registry/v1",

@@ -2,7 +2,7 @@
 //
 // The API versions served side by side. Each is a wire profile over the one
 // route table and the one JSON codec: the profile says which operations exist
-// and how a few fields are written (docs/api-behaviour.md, "Two versions").
+// and how a few fields are written (docs/api-behaviour.md §1.1).
 //
 //   const WireProfile* profile = ProfileForPath(request.path);
 //   if (profile && profile->deprecated) ...;

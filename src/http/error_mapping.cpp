@@ -25,7 +25,7 @@ HttpError ToHttpError(const Status& status) {
       return {400, "Bad Request", IsDecodeError(m) ? m : m + ": bad request"};
     // Upstream answers a missing required field with 422 but keeps the
     // "Bad Request" code in the body; the Python suite checks both
-    // (kubeflow-api-behaviour.md §2.1, quirk #1).
+    // (docs/api-behaviour.md §2.1, §14 quirk-422-bad-request).
     case StatusCode::kMissingRequired:
       return {422, "Bad Request", m};
     // Business-layer errors carry upstream's sentinel suffixes (§2.1).

@@ -235,7 +235,7 @@ bool Accepts(const FieldSpec& field, BodyMode mode) {
     case BodyMode::kOneOf:
       break;
   }
-  // Server-set experiment linkage is ignored in oneOf bodies (§4.3).
+  // Server-set experiment linkage is ignored in oneOf bodies (docs/api-behaviour.md §11.3).
   return field.in_create || field.in_update;
 }
 
@@ -369,7 +369,7 @@ void WriteMetadataValue(JsonWriter& w, const MetadataValue& v) {
       w.String("MetadataBoolValue");
       break;
     case MetadataValue::Type::kStruct:
-      // Upstream emits the struct's JSON text, not base64 (§3.2 quirk).
+      // Upstream emits the struct's JSON text, not base64 (§14 quirk-struct-out-as-json).
       w.Key("metadataType");
       w.String("MetadataStructValue");
       w.Key("struct_value");

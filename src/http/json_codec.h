@@ -1,6 +1,6 @@
 // JSON <-> domain, driven by the FieldSpec tables. The only place that knows
 // the wire shapes of the *Create, *Update, full-model and artifact oneOf
-// bodies (kubeflow-api-behaviour.md §2.3, §3, §4).
+// bodies (docs/api-behaviour.md §2.3, §3, §4).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ enum class BodyMode {
 };
 
 // Parses an entity id from a path, a body reference or a query parameter as
-// upstream does: any decimal int32 (docs/api-behaviour.md, "Ids"). A valid id
+// upstream does: any decimal int32 (docs/api-behaviour.md §0.1). A valid id
 // that names nothing (0, negative, unused) is the caller's 404, not a parse
 // error; nullopt means the text is no int32 at all (400).
 std::optional<int64_t> ParseId(std::string_view text);

@@ -74,7 +74,7 @@ void SetError(Response& res, const Status& status) {
   SetJson(res, e.status, {{"code", e.code}, {"message", e.message}});
 }
 
-// CORS as upstream's go-chi/cors, plus PATCH (quirk #17).
+// CORS as upstream's go-chi/cors, plus PATCH (§14 deviation-cors-patch).
 constexpr const char* kAllowedMethods = "GET, POST, PUT, DELETE, OPTIONS, PATCH";
 constexpr const char* kAllowedHeaders =
     "Accept, Authorization, Content-Type, X-CSRF-Token, X-PINGOTHER";
@@ -131,7 +131,7 @@ Response RequestHandler::Handle(const Request& req) const {
   const WireProfile* profile = ProfileForPath(req.path);
   Response res = Answer(req, profile);
   // Every answer under a deprecated prefix says so, errors included, the way
-  // upstream marks v1alpha3 (docs/api-behaviour.md, "Deprecation").
+  // upstream marks v1alpha3 (docs/api-behaviour.md §1.4).
   if (profile != nullptr && profile->deprecated) {
     res.SetHeader("Deprecation", "true");
     res.SetHeader("Link",

@@ -1,6 +1,6 @@
 // The API as data: each row names an operation and builds its handler from a
 // handful of generic factories (list, create, get, patch, find, upsert).
-// Wire facts cite kubeflow-api-behaviour.md sections.
+// Wire facts cite docs/api-behaviour.md sections.
 #include "common/decimal.h"
 #include "http/json_codec.h"
 #include "http/router.h"
@@ -151,7 +151,7 @@ Handler List(K kind, ListScope::Kind scope_kind = ListScope::Kind::kAll,
 }
 
 // POST collection with a strict body. `parent` takes the parent id from the
-// path; the body must still name it (quirk #21), the path wins.
+// path; the body must still name it (§14 quirk-nested-body-names-parent), the path wins.
 Handler Create(K kind, BodyMode mode = BodyMode::kCreate, std::optional<K> parent = std::nullopt) {
   return [=](RegistryService& service, const ApiRequest& req) -> Result<ApiReply> {
     std::optional<int64_t> parent_id;

@@ -5,6 +5,7 @@
 
 namespace mr::sqlite {
 
+// § numbers in the migrations' SQL comments refer to docs/api-behaviour.md.
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", R"sql(

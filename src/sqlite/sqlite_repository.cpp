@@ -327,7 +327,7 @@ class Queries {
         sql += std::string(" AND e.id ") + cmp + " ?";
         params.emplace_back(q.after->id);
       } else {
-        // Keyset pagination with the id tie-breaker (§7): a row value keeps
+        // Keyset pagination with the id tie-breaker (docs/api-behaviour.md §7): a row value keeps
         // the predicate index-friendly.
         sql += std::string(" AND (") + sort_column + ", e.id) " + cmp + " (?, ?)";
         params.emplace_back(q.after->sort_value);

@@ -1,5 +1,5 @@
 // Page tokens are base64("<id>:<sortValue>") without padding
-// (kubeflow-api-behaviour.md §7); decoding accepts padded tokens too.
+// (docs/api-behaviour.md §7); decoding accepts padded tokens too.
 // Every expected token below was computed by hand (`printf '5:5' | base64`),
 // never by the code under test.
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // RegistryService over the real SQLite repository on a private in-memory
 // database. Each case checks the exact StatusCode the rules in
-// kubeflow-api-behaviour.md ask for; expected values are written by hand.
+// docs/api-behaviour.md ask for; expected values are written by hand.
 #include "model_registry/registry_service.h"
 
 #include <atomic>
@@ -735,7 +735,8 @@ TEST_CASE("List of children honours the parent scope and name options", "[domain
   REQUIRE(page.ok());
   CHECK(Ids(page->items) == std::vector<int64_t>{a2.id});
 
-  // Nested lists do not check the parent unless asked to (§14 #22, #23).
+  // Nested lists do not check the parent unless asked to (§14 quirk-nested-lists-skip-parent-check,
+  // quirk-run-lists-check-parent).
   scope.parent_id = 9999;
   page = r->List(K::kModelVersion, scope, ListOptions{});
   REQUIRE(page.ok());
@@ -1170,7 +1171,7 @@ TEST_CASE("Artifacts upserted under a run carry experimentId and experimentRunId
   UpsertResult m = f.r.Upsert(K::kExperimentRun, f.run.id, Registry::Metric("loss", 1.0));
   CHECK(IdField(m.entity, "experimentRunId") == std::optional<int64_t>(f.run.id));
 
-  // A later PATCH keeps the linkage (§10.4 recommends preserving it).
+  // A later PATCH keeps the linkage (§14 deviation-linkage-survives-patch).
   EntityDraft patch;
   patch.kind = K::kDataSet;
   patch.custom_properties = CustomProperties{};

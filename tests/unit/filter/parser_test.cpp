@@ -1,5 +1,5 @@
 // Parser tests: each good input is compared with its canonical printed AST,
-// written by hand from the grammar (kubeflow-api-behaviour.md §6.3); each bad
+// written by hand from the grammar (docs/api-behaviour.md §6.3); each bad
 // input must fail with kInvalidArgument and the documented message prefix.
 #include <catch2/catch.hpp>
 #include <string>

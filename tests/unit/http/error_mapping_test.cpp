@@ -1,4 +1,4 @@
-// StatusCode -> HTTP status, reason phrase and message (kubeflow-api-behaviour.md
+// StatusCode -> HTTP status, reason phrase and message (docs/api-behaviour.md
 // §2.1, §2.2), one row per code.
 #include "http/error_mapping.h"
 
@@ -17,7 +17,7 @@ TEST_CASE("ToHttpError maps every StatusCode", "[http][errors]") {
   };
   const std::vector<Case> cases = {
       {StatusCode::kInvalidArgument, 400, "Bad Request", "json: unknown field \"x\""},
-      // 422 keeps "Bad Request" in the body (quirk #1).
+      // 422 keeps "Bad Request" in the body (§14 quirk-422-bad-request).
       {StatusCode::kMissingRequired, 422, "Bad Request", "required field 'name' is zero value."},
       {StatusCode::kNotFound, 404, "Not Found", "no registered model found for id 9: not found"},
       {StatusCode::kAlreadyExists, 409, "Conflict",

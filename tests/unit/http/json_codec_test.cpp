@@ -1,5 +1,5 @@
 // JSON codec: strict and lenient body decoding, defaults, MetadataValue
-// shapes, and the wire form of entities (kubeflow-api-behaviour.md §2.3, §3,
+// shapes, and the wire form of entities (docs/api-behaviour.md §2.3, §3,
 // §4). Expected JSON is written out by hand.
 #include "http/json_codec.h"
 

@@ -1,5 +1,5 @@
 // The route table: every path shape maps to the operationId of
-// kubeflow-api-behaviour.md §5/§15, written out by hand below.
+// docs/api-behaviour.md §5/§15, written out by hand below.
 #include "http/router.h"
 
 #include <catch2/catch.hpp>
