@@ -4,7 +4,7 @@ and turns "not found" into ValueError. Runs in the v1 venv (tests/requirements-v
 module is skipped because `kubeflow.hub` is not installed.
 
 Expected values are the test's inputs or behaviour stated in
-/work/shared/reference/kubeflow-api-behaviour.md (cited as §n).
+docs/api-behaviour.md (cited as §n).
 """
 import warnings
 
