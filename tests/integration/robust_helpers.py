@@ -36,10 +36,17 @@ def snapshot(api):
     Equal snapshots before and after a request mean it created and updated nothing."""
     state = {}
     for path in COLLECTIONS:
-        resp = requests.get(api + path, timeout=TIMEOUT)
-        assert resp.status_code == 200, (path, resp.status_code, resp.text[:300])
+        items, params = [], {}
+        while True:  # a page holds at most --max-page-size items
+            resp = requests.get(api + path, params=params, timeout=TIMEOUT)
+            assert resp.status_code == 200, (path, resp.status_code, resp.text[:300])
+            body = resp.json()
+            items += body["items"]
+            if not body["nextPageToken"]:
+                break
+            params = {"nextPageToken": body["nextPageToken"]}
         state[path] = sorted((item["id"], item["lastUpdateTimeSinceEpoch"], item.get("name"))
-                             for item in resp.json()["items"])
+                             for item in items)
     return state
 
 

@@ -133,9 +133,18 @@ class Writer(threading.Thread):
 
 
 def list_all(api, path):
-    resp = requests.get(api + path, timeout=30)
-    assert resp.status_code == 200, resp.text[:300]
-    return {item["id"]: item for item in resp.json()["items"]}
+    """Every item of a list, following nextPageToken (a page holds at most
+    --max-page-size items)."""
+    items, params = {}, {}
+    for _ in range(10_000):
+        resp = requests.get(api + path, params=params, timeout=30)
+        assert resp.status_code == 200, resp.text[:300]
+        body = resp.json()
+        items.update((item["id"], item) for item in body["items"])
+        if not body["nextPageToken"]:
+            return items
+        params = {"nextPageToken": body["nextPageToken"]}
+    raise AssertionError(f"paging {path} did not terminate")
 
 
 def check_integrity(db_file):
