@@ -41,9 +41,12 @@ enum class StatusCode {
   kFailedPrecondition,
   // The request body exceeds the configured limit. (HTTP 413)
   kPayloadTooLarge,
-  // The storage is not reachable or busy beyond its timeout. Retry later.
-  // (HTTP 503)
+  // The storage is not reachable or busy beyond its timeout, cannot be
+  // written, or a query ran past its deadline. Retry later. (HTTP 503)
   kUnavailable,
+  // The disk holding the database is full: the write was not stored. Retry
+  // once space is freed. (HTTP 507)
+  kInsufficientStorage,
   // A bug or an unexpected storage failure. The message carries the cause.
   // (HTTP 500)
   kInternal,
@@ -76,6 +79,9 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string m) {
     return Status(StatusCode::kUnavailable, std::move(m));
+  }
+  static Status InsufficientStorage(std::string m) {
+    return Status(StatusCode::kInsufficientStorage, std::move(m));
   }
   static Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
 

@@ -20,6 +20,8 @@ const char* StatusCodeName(StatusCode code) {
       return "payload_too_large";
     case StatusCode::kUnavailable:
       return "unavailable";
+    case StatusCode::kInsufficientStorage:
+      return "insufficient_storage";
     case StatusCode::kInternal:
       return "internal";
   }

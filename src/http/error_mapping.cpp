@@ -39,6 +39,8 @@ HttpError ToHttpError(const Status& status) {
       return {413, "Request Entity Too Large", m};
     case StatusCode::kUnavailable:
       return {503, "Service Unavailable", m};
+    case StatusCode::kInsufficientStorage:
+      return {507, "Insufficient Storage", m};
     case StatusCode::kInternal:
     case StatusCode::kOk:
       break;

@@ -4,7 +4,10 @@
 #include "model_registry/sqlite_repository.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,6 +160,14 @@ Status Translate(const SQLite::Exception& e, const Entity* entity = nullptr) {
   }
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
     return Status::Unavailable(std::string("database is busy: ") + e.what());
+  }
+  // Storage faults (docs/RELIABILITY.md, "Storage faults"): nothing was stored.
+  if (code == SQLITE_FULL) {
+    return Status::InsufficientStorage(std::string("disk full, the write was not stored: ") +
+                                       e.what());
+  }
+  if (code == SQLITE_READONLY || code == SQLITE_IOERR || code == SQLITE_CANTOPEN) {
+    return Status::Unavailable(std::string("cannot write the database: ") + e.what());
   }
   return Status::Internal(std::string("database error: ") + e.what());
 }
@@ -756,15 +767,86 @@ class SqliteWriteTransaction : public WriteTransaction {
   const std::function<int64_t()>& clock_ms_;
 };
 
+// The database file, opened once more by the server and flock()ed for the
+// life of the repository, so a second server on the same file refuses to
+// start. The descriptor also shows whether the file was deleted under the
+// server (st_nlink == 0). flock() and SQLite's fcntl() locks do not interact
+// on Linux, but closing any descriptor of a file drops every fcntl() lock the
+// process holds on it, so this one must close after all SQLite connections.
+class DatabaseFileGuard {
+ public:
+  DatabaseFileGuard() = default;
+  DatabaseFileGuard(const DatabaseFileGuard&) = delete;
+  DatabaseFileGuard& operator=(const DatabaseFileGuard&) = delete;
+  ~DatabaseFileGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Acquire(const std::string& path) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0 && errno == ENOENT)
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::Unavailable("cannot open database " + path + ": " + Error(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return Status::Unavailable("database " + path +
+                                   " is in use by another model-registry server");
+      }
+      return Status::Unavailable("cannot lock database " + path + ": " + Error(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return Status::Unavailable("cannot stat " + path);
+    device_ = st.st_dev;
+    inode_ = st.st_ino;
+    return Status::Ok();
+  }
+
+  // Whether the file the server opened can still take writes that will be
+  // found at `path`: not deleted, not replaced, writable. Three system calls.
+  Status WritableCheck() const {
+    const std::string restart = "; writes are refused until the server is restarted";
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) {
+      if (errno == ENOENT) {
+        return Status::Unavailable("database file " + path_ + " was deleted while the server ran" +
+                                   restart);
+      }
+      return Status::Unavailable("database file " + path_ + " cannot be reached: " + Error(errno));
+    }
+    if (st.st_dev != device_ || st.st_ino != inode_) {
+      return Status::Unavailable("database file " + path_ +
+                                 " was replaced by another file while the server ran" + restart);
+    }
+    if (::fstat(fd_, &st) == 0 && st.st_nlink == 0) {
+      return Status::Unavailable("database file " + path_ + " was deleted while the server ran" +
+                                 restart);
+    }
+    if (::access(path_.c_str(), W_OK) != 0) {
+      return Status::Unavailable("database file " + path_ + " is not writable: " + Error(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static std::string Error(int err) { return std::strerror(err); }
+
+  std::string path_;
+  int fd_ = -1;
+  dev_t device_ = 0;
+  ino_t inode_ = 0;
+};
+
 class SqliteRepository : public Repository {
  public:
   explicit SqliteRepository(const SqliteOptions& options) : options_(options) {}
 
   Status Open() {
+    in_memory_ = options_.path == ":memory:" || options_.path.empty();
+    if (!in_memory_) MR_RETURN_IF_ERROR(file_guard_.Acquire(options_.path));
     try {
       writer_ = std::make_unique<Connection>(
           options_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options_.busy_timeout_ms);
-      in_memory_ = options_.path == ":memory:" || options_.path.empty();
       if (!in_memory_) {
         std::string mode = writer_->db().execAndGet("PRAGMA journal_mode = WAL").getString();
         if (mode != "wal") return Status::Unavailable("cannot enable WAL mode on " + options_.path);
@@ -832,6 +914,10 @@ class SqliteRepository : public Repository {
   }
 
   Status CheckHealth() override {
+    if (!in_memory_) {
+      MR_RETURN_IF_ERROR(file_guard_.WritableCheck());
+      MR_RETURN_IF_ERROR(ProbeAfterDiskFull());
+    }
     return WithReader([&](Queries& q) -> Status {
       SQLite::Statement& stmt =
           q.connection().Prepare("SELECT max(version), sum(dirty) FROM schema_migrations");
@@ -986,6 +1072,22 @@ class SqliteRepository : public Repository {
 
   void RunBatch(const std::vector<PendingWrite*>& batch) {
     std::lock_guard<std::mutex> lock(write_mu_);
+    if (!in_memory_) {
+      // A deleted, replaced or read-only file would take the batch and lose
+      // it (a deleted file's writes vanish with the process): refuse first.
+      Status fault = file_guard_.WritableCheck();
+      if (!fault.ok()) {
+        for (PendingWrite* w : batch) w->status = fault;
+        return;
+      }
+    }
+    bool committed = CommitBatch(batch);
+    writer_->TrimCache();
+    NoteDiskState(batch, committed);
+  }
+
+  // Runs the batch in one transaction; returns whether anything committed.
+  bool CommitBatch(const std::vector<PendingWrite*>& batch) {
     SQLite::Database& db = writer_->db();
     auto fail_all = [&](const Status& status) {
       for (PendingWrite* w : batch) w->status = status;
@@ -994,7 +1096,7 @@ class SqliteRepository : public Repository {
       db.exec("BEGIN IMMEDIATE");
     } catch (const SQLite::Exception& e) {
       fail_all(Translate(e));
-      return;
+      return false;
     }
     bool any_ok = false;
     try {
@@ -1011,6 +1113,7 @@ class SqliteRepository : public Repository {
         }
       }
       db.exec(any_ok ? "COMMIT" : "ROLLBACK");
+      return any_ok;
     } catch (const SQLite::Exception& e) {
       // The commit (or a savepoint step) failed: nothing in this batch is
       // durable, so no caller may be told otherwise.
@@ -1019,8 +1122,48 @@ class SqliteRepository : public Repository {
       } catch (...) {
       }
       fail_all(Translate(e));
+      return false;
     }
-    writer_->TrimCache();
+  }
+
+  // A full disk turns health to 503 until a commit succeeds again, whether a
+  // client's write or ProbeAfterDiskFull's.
+  void NoteDiskState(const std::vector<PendingWrite*>& batch, bool committed) {
+    for (PendingWrite* w : batch) {
+      if (w->status.code() == StatusCode::kInsufficientStorage) {
+        std::lock_guard<std::mutex> lock(disk_mu_);
+        disk_full_ = Status::Unavailable("disk full: writes fail until space is freed (" +
+                                         w->status.message() + ")");
+        return;
+      }
+    }
+    if (committed) {
+      std::lock_guard<std::mutex> lock(disk_mu_);
+      disk_full_ = Status::Ok();
+    }
+  }
+
+  // While the disk is known to be full, a health check commits one tiny
+  // write (at most once a second) so health turns green by itself once space
+  // returns, even when no client writes.
+  Status ProbeAfterDiskFull() {
+    {
+      std::lock_guard<std::mutex> lock(disk_mu_);
+      if (disk_full_.ok()) return Status::Ok();
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_disk_probe_ < std::chrono::seconds(1)) return disk_full_;
+      last_disk_probe_ = now;
+    }
+    // Rewriting the header's user_version with its own value changes nothing
+    // but still appends a page to the WAL on commit.
+    Status probe = Write([this](WriteTransaction&) -> Status {
+      SQLite::Database& db = writer_->db();
+      int version = db.execAndGet("PRAGMA user_version").getInt();
+      db.exec("PRAGMA user_version = " + std::to_string(version));
+      return Status::Ok();
+    });
+    std::lock_guard<std::mutex> lock(disk_mu_);
+    return probe.ok() ? Status::Ok() : disk_full_;
   }
 
   void Release(std::unique_ptr<Connection> conn) {
@@ -1030,8 +1173,14 @@ class SqliteRepository : public Repository {
 
   Status Migrate() { return ApplyMigrations(writer_->db()).status(); }
 
+  // First member, so it is destroyed last (see DatabaseFileGuard).
+  DatabaseFileGuard file_guard_;
   const SqliteOptions options_;
   bool in_memory_ = false;
+
+  std::mutex disk_mu_;
+  Status disk_full_;  // guarded by disk_mu_; OK unless the last write hit a full disk
+  std::chrono::steady_clock::time_point last_disk_probe_;  // guarded by disk_mu_
 
   // Held by the writer thread while it runs a batch, and by readers of an
   // in-memory database (which share the one connection).

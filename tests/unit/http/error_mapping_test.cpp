@@ -26,6 +26,7 @@ TEST_CASE("ToHttpError maps every StatusCode", "[http][errors]") {
        "cannot deploy gated HuggingFace model: model version 3 is gated: bad request"},
       {StatusCode::kPayloadTooLarge, 413, "Request Entity Too Large", "body too large"},
       {StatusCode::kUnavailable, 503, "Service Unavailable", "database is busy"},
+      {StatusCode::kInsufficientStorage, 507, "Insufficient Storage", "disk full"},
       {StatusCode::kInternal, 500, "Internal Server Error", "database error: disk I/O error"},
   };
   const std::vector<const char*> inputs = {
@@ -36,6 +37,7 @@ TEST_CASE("ToHttpError maps every StatusCode", "[http][errors]") {
       "cannot deploy gated HuggingFace model: model version 3 is gated",
       "body too large",
       "database is busy",
+      "disk full",
       "database error: disk I/O error",
   };
   REQUIRE(inputs.size() == cases.size());

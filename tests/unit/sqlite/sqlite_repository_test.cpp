@@ -702,6 +702,43 @@ TEST_CASE("NowMs comes from SqliteOptions::clock_ms when set", "[sqlite][timesta
   CHECK(second == 1234567);
 }
 
+// ---- storage faults ----------------------------------------------------------------
+
+TEST_CASE("A second repository on the same file is refused while the first is open",
+          "[sqlite][faults]") {
+  TempDb db;
+  auto first = db.Open();
+  SqliteOptions options;
+  options.path = db.path();
+  Result<std::unique_ptr<Repository>> second = OpenSqliteRepository(options);
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == StatusCode::kUnavailable);
+  CHECK(second.status().message() ==
+        "database " + db.path() + " is in use by another model-registry server");
+  first.reset();
+  Result<std::unique_ptr<Repository>> third = OpenSqliteRepository(options);
+  CHECK(third.ok());
+}
+
+TEST_CASE("A deleted database file fails health and every write, and stores nothing",
+          "[sqlite][faults]") {
+  TempDb db;
+  auto repo = db.Open();
+  MustInsert(*repo, NewEntity(K::kRegisteredModel, "before"));
+  REQUIRE(repo->CheckHealth().ok());
+  REQUIRE(std::filesystem::remove(db.path()));
+  Status health = repo->CheckHealth();
+  CHECK(health.code() == StatusCode::kUnavailable);
+  CHECK(health.message().find("was deleted") != std::string::npos);
+  bool ran = false;
+  Status write = repo->Write([&](WriteTransaction&) -> Status {
+    ran = true;
+    return Status::Ok();
+  });
+  CHECK(write.code() == StatusCode::kUnavailable);
+  CHECK_FALSE(ran);  // refused before the transaction began
+}
+
 // ---- statement cache ----------------------------------------------------------------
 
 // The i-th of 1536 list queries with pairwise different SQL texts, all matching
