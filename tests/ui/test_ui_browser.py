@@ -15,6 +15,8 @@ from conftest import RegistryServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+# Generous waits: CI shares two cores between this browser, the server and other suites.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("MR_CHROMIUM", "/usr/bin/chromium")
 V1 = "/api/model_registry/v1"  # the API the UI calls (ui/js/api.js)
@@ -65,7 +67,7 @@ def browser():
 def page(browser, registry):
     context = browser.new_context(base_url=registry.url, viewport={"width": 1280, "height": 860},
                                   color_scheme="light")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     pg = context.new_page()
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -357,7 +359,7 @@ def require_token(route):
 
 def test_token_is_asked_for_on_401_and_kept_for_the_session(browser, registry):
     context = browser.new_context(base_url=registry.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     seen = []
     context.route("**/api/model_registry/**", lambda route: (seen.append(route.request.headers.get("authorization")), require_token(route)))
     page = context.new_page()
