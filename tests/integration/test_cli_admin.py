@@ -87,6 +87,19 @@ def test_migrate_creates_then_reports_the_version(tmp_path):
     assert (again.stdout, again.stderr) == (f"schema version {version}\n", "")
 
 
+def test_migrate_beside_a_running_server_changes_nothing(tmp_path):
+    srv = RegistryServer(str(tmp_path / "live.db")).start()
+    try:
+        expect_json(post(srv.api, "/registered_models", {"name": "before"}), 201)
+        result = expect_ok(run_cli("migrate", "--db-file", srv.db_file))
+        assert (result.stdout, result.stderr) == (
+            f"schema version {schema_version(srv.db_file)}\n", "")
+        expect_json(post(srv.api, "/registered_models", {"name": "after"}), 201)
+        assert [m["name"] for m in list_all(srv.api, "/registered_models")] == ["before", "after"]
+    finally:
+        srv.stop()
+
+
 def test_migrate_applies_a_pending_migration(tmp_path):
     db = str(tmp_path / "old.db")
     expect_ok(run_cli("migrate", "--db-file", db))
