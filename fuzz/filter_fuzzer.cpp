@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "model_registry/filter.h"
+#include "sqlite/filter_dialect.h"
 
 namespace {
 
@@ -111,7 +112,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (reprinted != printed) Fail("round trip changed the AST", printed + "\n" + reprinted);
   }
 
-  auto sql = mr::filter::EmitSql(expr, PermissiveResolver, "e.id", "context_property");
+  auto sql = mr::filter::EmitSql(expr, PermissiveResolver, mr::sqlite::FilterDialect(), "e.id",
+                                 "context_property");
   if (!sql.ok()) {
     if (sql.status().code() != mr::StatusCode::kInvalidArgument) {
       Fail("EmitSql error with the wrong code", sql.status().ToString());

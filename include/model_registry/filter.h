@@ -7,10 +7,13 @@
 //   2. a PropertyResolver   -> maps each property name to a column or to a
 //                              property-table lookup (supplied by the caller,
 //                              who knows the entity's fields)
-//   3. EmitSql(expr, ...)   -> SQL text plus bound parameters
+//   3. EmitSql(expr, ...)   -> SQL text plus bound parameters, in the shape
+//                              every backend shares; the few dialect-specific
+//                              pieces come from the backend's SqlDialect
 //
 //   MR_ASSIGN_OR_RETURN(auto expr, filter::Parse("accuracy > 0.9 AND state = 'LIVE'"));
-//   MR_ASSIGN_OR_RETURN(auto sql, filter::EmitSql(*expr, resolver, "e.id", "context_property"));
+//   MR_ASSIGN_OR_RETURN(auto sql, filter::EmitSql(*expr, resolver, dialect, "e.id",
+//                                                 "context_property"));
 //   // sql.text: "(EXISTS (SELECT 1 FROM context_property p WHERE ...) AND ...)"
 //   // sql.params: the literal values and property names, in placeholder order
 //
@@ -123,7 +126,25 @@ struct SqlFragment {
   std::vector<SqlParam> params;  // in placeholder order
 };
 
-// Emits a boolean SQL expression for `expr`.
+// What differs between SQL dialects in a filter's SQL. Each storage backend
+// (src/sqlite, src/postgres) supplies one; this module knows none of them.
+struct SqlDialect {
+  // Appends to `out` a boolean expression that matches `expression` against
+  // the SQL LIKE `pattern` (% and _ wildcards, backslash escape), case-
+  // sensitively unless `case_insensitive`, binding the pattern with '?'.
+  std::function<void(std::string_view expression, std::string_view pattern, bool case_insensitive,
+                     SqlFragment& out)>
+      match_pattern;
+  // A boolean expression that is never true: what `IN ()` becomes.
+  std::string never_true;
+};
+
+// Returns `pattern` with a trailing lone escape backslash doubled, so that it
+// matches a literal backslash (databases reject or never match a pattern
+// ending in an escape; the filter language reads it as a literal).
+std::string NormalizeLikePattern(std::string_view pattern);
+
+// Emits a boolean SQL expression for `expr`, with '?' placeholders.
 //   owner_id_column: the SQL expression of the filtered row's id, e.g. "e.id".
 //   property_table:  the table holding property rows with columns
 //                    (owner_id, name, is_custom, string_value, int_value,
@@ -131,13 +152,13 @@ struct SqlFragment {
 // Property comparisons become
 //   EXISTS (SELECT 1 FROM <table> p WHERE p.owner_id = <owner> AND p.name = ?
 //           AND p.is_custom = ? AND p.<value_col> <op> ?)
-// so an entity without the property never matches. LIKE is case-sensitive:
-// its pattern is translated to a GLOB pattern (% -> *, _ -> ?, GLOB
-// metacharacters bracket-escaped) and bound as a parameter. ILIKE is SQLite's
-// ASCII case-insensitive LIKE. `<>` means not-equal. `IN ()` matches nothing.
+// so an entity without the property never matches. LIKE (case-sensitive) and
+// ILIKE are rendered by dialect.match_pattern. `<>` means not-equal. `IN ()`
+// is dialect.never_true.
 // Errors: kInvalidArgument from the resolver, or for LIKE/ILIKE on non-string
 // values.
 Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,
-                            std::string_view owner_id_column, std::string_view property_table);
+                            const SqlDialect& dialect, std::string_view owner_id_column,
+                            std::string_view property_table);
 
 }  // namespace mr::filter

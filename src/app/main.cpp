@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "model_registry/http_server.h"
+#include "model_registry/postgres_repository.h"
 #include "model_registry/registry_service.h"
 #include "model_registry/sqlite_repository.h"
 
@@ -31,11 +32,22 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_options,
+// The storage backend: PostgreSQL when a database URL is given, else SQLite.
+struct StorageChoice {
+  mr::SqliteOptions sqlite;
+  mr::PostgresOptions postgres;  // used when postgres.conninfo is not empty
+};
+
+mr::Result<std::unique_ptr<mr::Repository>> OpenRepository(const StorageChoice& storage) {
+  if (!storage.postgres.conninfo.empty()) return mr::OpenPostgresRepository(storage.postgres);
+  return mr::OpenSqliteRepository(storage.sqlite);
+}
+
+int Serve(const mr::ServerOptions& server_options, const StorageChoice& storage,
           const mr::RegistryServiceOptions& service_options) {
   sigset_t stop_signals = BlockStopSignals();
 
-  auto repo = mr::OpenSqliteRepository(db_options);
+  auto repo = OpenRepository(storage);
   if (!repo.ok()) {
     std::fprintf(stderr, "model-registry: %s\n", repo.status().message().c_str());
     return 1;
@@ -55,8 +67,11 @@ int Serve(const mr::ServerOptions& server_options, const mr::SqliteOptions& db_o
                  sig == SIGINT ? "SIGINT" : "SIGTERM");
     server.Stop();
   });
+  // The URL may hold a password, so only the SQLite path is printed.
+  const std::string database =
+      storage.postgres.conninfo.empty() ? storage.sqlite.path : std::string("PostgreSQL");
   std::fprintf(stderr, "model-registry %s listening on http://%s:%d (database %s)\n", MR_VERSION,
-               server_options.hostname.c_str(), *port, db_options.path.c_str());
+               server_options.hostname.c_str(), *port, database.c_str());
   server.Serve();
   // Serve() also returns if the listener fails; make sure the waiter ends.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
@@ -77,7 +92,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   mr::ServerOptions server_options;
-  mr::SqliteOptions db_options;
+  StorageChoice storage;
+  mr::SqliteOptions& db_options = storage.sqlite;
   mr::RegistryServiceOptions service_options;
   int max_body_kib = static_cast<int>(server_options.max_body_bytes / 1024);
 
@@ -91,6 +107,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--db-file", db_options.path, "SQLite database file (created if missing)")
       ->envname("MR_DB_FILE")
+      ->capture_default_str();
+  // PostgreSQL (docs/DEPLOYMENT.md): several replicas may share one database.
+  serve
+      ->add_option("--database-url", storage.postgres.conninfo,
+                   "PostgreSQL connection URI or libpq key=value string; selects PostgreSQL "
+                   "instead of the SQLite --db-file")
+      ->envname("MR_DATABASE_URL");
+  serve
+      ->add_option("--db-max-connections", storage.postgres.max_connections,
+                   "Most PostgreSQL connections this process opens")
+      ->envname("MR_DB_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   serve->add_option("--threads", server_options.threads, "HTTP worker threads")
       ->envname("MR_THREADS")
@@ -182,6 +210,7 @@ int main(int argc, char** argv) {
   }
   server_options.max_body_bytes = static_cast<size_t>(max_body_kib) * 1024;
   db_options.query_timeout_ms = static_cast<int>(query_timeout_seconds * 1000.0 + 0.5);
+  storage.postgres.query_timeout_ms = db_options.query_timeout_ms;
   if (!v1alpha3_sunset.empty()) {
     mr::Result<std::string> sunset = mr::SunsetFromDate(v1alpha3_sunset);
     if (!sunset.ok()) {
@@ -191,5 +220,5 @@ int main(int argc, char** argv) {
     }
     server_options.v1alpha3_sunset = *sunset;
   }
-  return Serve(server_options, db_options, service_options);
+  return Serve(server_options, storage, service_options);
 }

@@ -1,21 +1,20 @@
 // SQL emission for a filter AST (docs/api-behaviour.md §6.4, §6.5).
 //
 // Shapes produced (every user value is a '?' parameter):
-//   column:    (e.name = ?)   (e.name GLOB ?)   (e.name LIKE ? ESCAPE '\')
-//              (e.id IN (?, ?))
+//   column:    (e.name = ?)   (e.id IN (?, ?))   (<dialect's pattern match>)
 //   property:  EXISTS (SELECT 1 FROM <table> p WHERE p.owner_id = <owner>
 //              AND p.name = ? AND p.is_custom = ? AND <condition>)
 //              where <condition> is `p.<value_column> <op> ?`, or for an
 //              inferred integer `(p.int_value <op> ? OR p.double_value <op> ?)`
-//   IN ():     0
+//   IN ():     the dialect's never-true expression
 //   AND/OR:    (<left> AND <right>)
 //
 // How a literal is bound depends on the type it is compared as:
 //   string:              every literal as text (5 -> "5", true -> "true")
 //   int, double, bool:   int -> int64, float -> double, bool -> int64 0/1,
 //                        string -> its enum code when the ref maps enums,
-//                        otherwise the text (SQLite's numeric affinity on the
-//                        column converts numeric-looking text)
+//                        otherwise the text (the database converts
+//                        numeric-looking text, or rejects it)
 // LIKE and ILIKE patterns follow SQL: % and _ are wildcards and a backslash
 // makes the next character literal (as in PostgreSQL, upstream's database).
 #include <string>
@@ -67,11 +66,9 @@ const char* SqlOperator(CompareOp op) {
     case CompareOp::kGe:
       return ">=";
     case CompareOp::kLike:
-      return "GLOB";
     case CompareOp::kILike:
-      return "LIKE";
     case CompareOp::kIn:
-      return "IN";
+      break;  // rendered by EmitCondition
   }
   return "=";
 }
@@ -108,46 +105,14 @@ SqlParam BindLiteral(const Literal& literal, ValueType type, const PropertyRef& 
   return literal.string_value;
 }
 
-// SQL LIKE pattern -> GLOB pattern with the same meaning, case-sensitive.
-std::string LikeToGlob(std::string_view pattern) {
-  std::string glob;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      c = pattern[++i];
-    } else if (c == '%') {
-      glob += '*';
-      continue;
-    } else if (c == '_') {
-      glob += '?';
-      continue;
-    }
-    if (c == '*' || c == '?' || c == '[') {
-      glob += '[';
-      glob += c;
-      glob += ']';
-    } else {
-      glob += c;
-    }
-  }
-  return glob;
-}
-
-// SQLite's LIKE with ESCAPE '\' never matches a pattern ending in a lone
-// escape; we read that backslash as a literal one, as LikeToGlob does.
-std::string NormalizeLikePattern(std::string_view pattern) {
-  std::string out(pattern);
-  size_t trailing_backslashes = 0;
-  for (auto it = out.rbegin(); it != out.rend() && *it == '\\'; ++it) ++trailing_backslashes;
-  if (trailing_backslashes % 2 == 1) out += '\\';
-  return out;
-}
-
 class Emitter {
  public:
-  Emitter(const PropertyResolver& resolver, std::string_view owner_id_column,
-          std::string_view property_table)
-      : resolver_(resolver), owner_id_column_(owner_id_column), property_table_(property_table) {}
+  Emitter(const PropertyResolver& resolver, const SqlDialect& dialect,
+          std::string_view owner_id_column, std::string_view property_table)
+      : resolver_(resolver),
+        dialect_(dialect),
+        owner_id_column_(owner_id_column),
+        property_table_(property_table) {}
 
   // Walks the left spine iteratively: the parser builds chains left-deep, so
   // only right operands (bounded by the parenthesis depth) recurse.
@@ -185,7 +150,7 @@ class Emitter {
         return Status::InvalidArgument(std::string(kErrorPrefix) + "no value for \"" +
                                        comparison.property + "\"");
       }
-      out_.text += '0';  // IN (): matches nothing
+      out_.text += dialect_.never_true;  // IN (): matches nothing
       return Status::Ok();
     }
     const Literal& first = comparison.values.front();
@@ -255,6 +220,12 @@ class Emitter {
   // `<expression> <op> ?` or `<expression> IN (?, ...)`, binding values as `type`.
   void EmitCondition(const Comparison& comparison, std::string_view expression, ValueType type,
                      const PropertyRef& ref) {
+    const Literal& value = comparison.values.front();
+    if (comparison.op == CompareOp::kLike || comparison.op == CompareOp::kILike) {
+      dialect_.match_pattern(expression, value.string_value, comparison.op == CompareOp::kILike,
+                             out_);
+      return;
+    }
     out_.text += expression;
     if (comparison.op == CompareOp::kIn && comparison.is_list) {
       out_.text += " IN (";
@@ -266,19 +237,10 @@ class Emitter {
       out_.text += ')';
       return;
     }
-    const Literal& value = comparison.values.front();
     switch (comparison.op) {
       case CompareOp::kIn:  // a single value without parentheses acts like '='
         out_.text += " = ?";
         out_.params.push_back(BindLiteral(value, type, ref));
-        return;
-      case CompareOp::kLike:
-        out_.text += " GLOB ?";
-        out_.params.emplace_back(LikeToGlob(value.string_value));
-        return;
-      case CompareOp::kILike:
-        out_.text += " LIKE ? ESCAPE '\\'";
-        out_.params.emplace_back(NormalizeLikePattern(value.string_value));
         return;
       default:
         out_.text += ' ';
@@ -290,6 +252,7 @@ class Emitter {
   }
 
   const PropertyResolver& resolver_;
+  const SqlDialect& dialect_;
   std::string_view owner_id_column_;
   std::string_view property_table_;
   SqlFragment out_;
@@ -297,9 +260,18 @@ class Emitter {
 
 }  // namespace
 
+std::string NormalizeLikePattern(std::string_view pattern) {
+  std::string out(pattern);
+  size_t trailing_backslashes = 0;
+  for (auto it = out.rbegin(); it != out.rend() && *it == '\\'; ++it) ++trailing_backslashes;
+  if (trailing_backslashes % 2 == 1) out += '\\';
+  return out;
+}
+
 Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,
-                            std::string_view owner_id_column, std::string_view property_table) {
-  Emitter emitter(resolver, owner_id_column, property_table);
+                            const SqlDialect& dialect, std::string_view owner_id_column,
+                            std::string_view property_table) {
+  Emitter emitter(resolver, dialect, owner_id_column, property_table);
   MR_RETURN_IF_ERROR(emitter.Emit(expr));
   return std::move(emitter).Take();
 }

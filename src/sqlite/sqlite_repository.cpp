@@ -18,40 +18,34 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
 
 #include "model_registry/entity_spec.h"
+#include "sqlite/filter_dialect.h"
 #include "sqlite/schema.h"
+#include "storage/entity_rows.h"
 
 namespace mr {
 namespace {
 
-using filter::PropertyRef;
 using filter::SqlParam;
-using filter::ValueType;
 
-struct Tables {
-  const char* entity;
-  const char* property;
-};
+using storage::kEntityColumns;
+using storage::Tables;
+using storage::TablesFor;
 
-Tables TablesFor(StorageClass storage) {
-  switch (storage) {
-    case StorageClass::kContext:
-      return {"context", "context_property"};
-    case StorageClass::kArtifact:
-      return {"artifact", "artifact_property"};
-    case StorageClass::kExecution:
-      break;
-  }
-  return {"execution", "execution_property"};
+// The unary '+' keeps the planner off the type index when several kinds are
+// listed: walking it once per kind and sorting the union read every artifact
+// for each page. Walking rowid (or a time index) in order stops at the page
+// limit.
+storage::ListDialect ListDialect() {
+  storage::ListDialect dialect;
+  dialect.filter = &sqlite::FilterDialect();
+  dialect.kinds_column = "+e.type_id";
+  dialect.substring_position = "instr";
+  return dialect;
 }
-
-constexpr const char* kEntityColumns =
-    "e.id, e.type_id, e.parent_id, e.name_scope, e.name, e.external_id, e.description, "
-    "e.create_time, e.update_time";
 
 // One SQLite connection with its prepared-statement cache. Used by one thread
 // at a time (the pool or the write mutex guarantees it).
@@ -172,83 +166,6 @@ Status Translate(const SQLite::Exception& e, const Entity* entity = nullptr) {
   return Status::Internal(std::string("database error: ") + e.what());
 }
 
-ValueType ValueTypeOf(FieldType type) {
-  switch (type) {
-    case FieldType::kId:
-    case FieldType::kInt32:
-      return ValueType::kInt;
-    case FieldType::kDouble:
-      return ValueType::kDouble;
-    default:
-      return ValueType::kString;
-  }
-}
-
-ValueType ValueTypeOf(filter::ValueSuffix suffix) {
-  switch (suffix) {
-    case filter::ValueSuffix::kInt:
-      return ValueType::kInt;
-    case filter::ValueSuffix::kDouble:
-      return ValueType::kDouble;
-    case filter::ValueSuffix::kBool:
-      return ValueType::kBool;
-    case filter::ValueSuffix::kString:
-      break;
-  }
-  return ValueType::kString;
-}
-
-// Maps filter property names of `kind` onto columns and property rows.
-filter::PropertyResolver ResolverFor(EntityKind kind) {
-  return [kind](const std::string& name,
-                std::optional<filter::ValueSuffix> suffix) -> Result<PropertyRef> {
-    struct ColumnName {
-      const char* json;
-      const char* column;
-      ValueType type;
-    };
-    static const ColumnName kColumns[] = {
-        {"id", "e.id", ValueType::kInt},
-        {"name", "e.name", ValueType::kString},
-        {"externalId", "e.external_id", ValueType::kString},
-        {"description", "e.description", ValueType::kString},
-        {"createTimeSinceEpoch", "e.create_time", ValueType::kInt},
-        {"lastUpdateTimeSinceEpoch", "e.update_time", ValueType::kInt},
-    };
-    PropertyRef ref;
-    for (const ColumnName& c : kColumns) {
-      if (name == c.json) {
-        ref.where = PropertyRef::Where::kColumn;
-        ref.column = c.column;
-        ref.type = c.type;
-        return ref;
-      }
-    }
-    if (const FieldSpec* field = SpecFor(kind).Field(name)) {
-      if (field->storage == FieldStorage::kParentId) {
-        ref.where = PropertyRef::Where::kColumn;
-        ref.column = "e.parent_id";
-        ref.type = ValueType::kInt;
-        return ref;
-      }
-      ref.where = PropertyRef::Where::kProperty;
-      ref.property_name = std::string(field->storage_name);
-      ref.is_custom = false;
-      ref.type = suffix ? ValueTypeOf(*suffix) : ValueTypeOf(field->type);
-      return ref;
-    }
-    ref.where = PropertyRef::Where::kProperty;
-    ref.property_name = name;
-    ref.is_custom = true;
-    if (suffix) {
-      ref.type = ValueTypeOf(*suffix);
-    } else {
-      ref.infer_type = true;
-    }
-    return ref;
-  };
-}
-
 // Builds and runs entity queries on one connection.
 class Queries {
  public:
@@ -274,85 +191,9 @@ class Queries {
 
   Result<ListPage> List(const ListQuery& q) {
     StorageClass storage = StorageOf(q.kinds.front());
-    Tables t = TablesFor(storage);
-    std::vector<SqlParam> params;
-    std::string sql = std::string("SELECT ") + kEntityColumns + " FROM " + t.entity + " e";
-    if (q.linked_context_id) {
-      sql += " JOIN attribution a ON a.artifact_id = e.id AND a.context_id = ?";
-      params.emplace_back(*q.linked_context_id);
-    }
-    if (q.kinds.size() == 1) {
-      sql += " WHERE e.type_id = ?";
-      params.emplace_back(static_cast<int64_t>(q.kinds.front()));
-    } else {
-      // The unary '+' keeps the planner off the type index: walking it once
-      // per kind and sorting the union read every artifact for each page.
-      // Walking rowid (or a time index) in order stops at the page limit.
-      sql += " WHERE +e.type_id IN (";
-      for (size_t i = 0; i < q.kinds.size(); ++i) {
-        sql += i == 0 ? "?" : ", ?";
-        params.emplace_back(static_cast<int64_t>(q.kinds[i]));
-      }
-      sql += ")";
-    }
-    if (q.parent_id) {
-      sql += " AND e.parent_id = ?";
-      params.emplace_back(*q.parent_id);
-    }
-    if (q.name) {
-      sql += " AND e.name = ?";
-      params.emplace_back(*q.name);
-    }
-    if (q.external_id) {
-      sql += " AND e.external_id = ?";
-      params.emplace_back(*q.external_id);
-    }
-    if (q.name_contains && !q.name_contains->empty()) {
-      sql += " AND instr(e.name, ?) > 0";
-      params.emplace_back(*q.name_contains);
-    }
-    if (q.steps) {
-      sql += std::string(" AND EXISTS (SELECT 1 FROM ") + t.property +
-             " s WHERE s.owner_id = e.id AND s.is_custom = 0 AND s.name = 'step' AND "
-             "s.int_value IN (";
-      for (size_t i = 0; i < q.steps->size(); ++i) {
-        sql += i == 0 ? "?" : ", ?";
-        params.emplace_back((*q.steps)[i]);
-      }
-      sql += "))";
-    }
-    if (q.filter != nullptr) {
-      MR_ASSIGN_OR_RETURN(
-          filter::SqlFragment fragment,
-          filter::EmitSql(*q.filter, ResolverFor(q.filter_kind), "e.id", t.property));
-      sql += " AND (" + fragment.text + ")";
-      params.insert(params.end(), fragment.params.begin(), fragment.params.end());
-    }
-    const char* sort_column = q.order == OrderField::kCreateTime       ? "e.create_time"
-                              : q.order == OrderField::kLastUpdateTime ? "e.update_time"
-                                                                       : nullptr;
-    const char* cmp = q.descending ? "<" : ">";
-    const char* dir = q.descending ? " DESC" : " ASC";
-    if (q.after) {
-      if (sort_column == nullptr) {
-        sql += std::string(" AND e.id ") + cmp + " ?";
-        params.emplace_back(q.after->id);
-      } else {
-        // Keyset pagination with the id tie-breaker (docs/api-behaviour.md §7): a row value keeps
-        // the predicate index-friendly.
-        sql += std::string(" AND (") + sort_column + ", e.id) " + cmp + " (?, ?)";
-        params.emplace_back(q.after->sort_value);
-        params.emplace_back(q.after->id);
-      }
-    }
-    sql += " ORDER BY ";
-    if (sort_column != nullptr) sql += std::string(sort_column) + dir + ", ";
-    sql += std::string("e.id") + dir;
-    if (q.limit > 0) {
-      sql += " LIMIT ?";
-      params.emplace_back(static_cast<int64_t>(q.limit) + 1);
-    }
-
+    MR_ASSIGN_OR_RETURN(filter::SqlFragment select, storage::ListSql(q, ListDialect()));
+    const std::string& sql = select.text;
+    const std::vector<SqlParam>& params = select.params;
     ListPage page;
     {
       SQLite::Statement& stmt = conn_.Prepare(sql);
@@ -519,11 +360,7 @@ class Queries {
     if (!stmt.getColumn(6).isNull()) e.description = stmt.getColumn(6).getString();
     e.create_time_ms = stmt.getColumn(7).getInt64();
     e.update_time_ms = stmt.getColumn(8).getInt64();
-    for (const FieldSpec& field : SpecFor(e.kind).fields) {
-      if (field.storage == FieldStorage::kParentId) {
-        e.fields[std::string(field.json_name)] = e.parent_id;
-      }
-    }
+    storage::FillParentFields(e);
     return e;
   }
 
@@ -564,56 +401,15 @@ class Queries {
   }
 
   static void ReadProperty(SQLite::Statement& stmt, Entity& e) {
-    bool is_custom = stmt.getColumn(1).getInt() != 0;
-    std::string name = stmt.getColumn(2).getString();
-    auto type = static_cast<MetadataValue::Type>(stmt.getColumn(3).getInt());
-    if (is_custom) {
-      MetadataValue v;
-      v.type = type;
-      switch (type) {
-        case MetadataValue::Type::kInt:
-          v.int_value = stmt.getColumn(5).getInt64();
-          break;
-        case MetadataValue::Type::kDouble:
-          v.double_value = stmt.getColumn(6).getDouble();
-          break;
-        case MetadataValue::Type::kBool:
-          v.bool_value = stmt.getColumn(7).getInt() != 0;
-          break;
-        default:
-          v.string_value = stmt.getColumn(4).getString();
-      }
-      e.custom_properties[name] = std::move(v);
-      return;
-    }
-    for (const FieldSpec& field : SpecFor(e.kind).fields) {
-      if (field.storage_name != name || field.storage != FieldStorage::kProperty) continue;
-      std::string key(field.json_name);
-      switch (field.type) {
-        case FieldType::kId:
-        case FieldType::kInt32:
-          e.fields[key] = stmt.getColumn(5).getInt64();
-          break;
-        case FieldType::kDouble:
-          e.fields[key] = stmt.getColumn(6).getDouble();
-          break;
-        case FieldType::kStringList: {
-          std::vector<std::string> items;
-          nlohmann::json parsed = nlohmann::json::parse(stmt.getColumn(4).getString(), nullptr,
-                                                        /*allow_exceptions=*/false);
-          if (parsed.is_array()) {
-            for (const auto& item : parsed) {
-              if (item.is_string()) items.push_back(item.get<std::string>());
-            }
-          }
-          e.fields[key] = std::move(items);
-          break;
-        }
-        default:
-          e.fields[key] = stmt.getColumn(4).getString();
-      }
-      return;
-    }
+    storage::PropertyRow row;
+    row.is_custom = stmt.getColumn(1).getInt() != 0;
+    row.name = stmt.getColumn(2).getString();
+    row.type = static_cast<MetadataValue::Type>(stmt.getColumn(3).getInt());
+    row.string_value = stmt.getColumn(4).getString();
+    row.int_value = stmt.getColumn(5).getInt64();
+    row.double_value = stmt.getColumn(6).getDouble();
+    row.bool_value = stmt.getColumn(7).getInt() != 0;
+    storage::ApplyPropertyRow(row, e);
   }
 
   void WriteProperties(const Entity& entity) {
@@ -621,54 +417,28 @@ class Queries {
         std::string("INSERT INTO ") + TablesFor(StorageOf(entity.kind)).property +
         " (owner_id, is_custom, name, value_type, string_value, int_value, double_value, "
         "bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    auto insert = [&](bool custom, const std::string& name, MetadataValue::Type type,
-                      const FieldValue* field, const MetadataValue* meta) {
+    StatementGuard guard(stmt);
+    for (const storage::PropertyRow& row : storage::PropertyRowsOf(entity)) {
       stmt.reset();
       stmt.clearBindings();
       stmt.bind(1, entity.id);
-      stmt.bind(2, custom ? 1 : 0);
-      stmt.bind(3, name);
-      stmt.bind(4, static_cast<int>(type));
-      if (meta != nullptr) {
-        switch (type) {
-          case MetadataValue::Type::kInt:
-            stmt.bind(6, meta->int_value);
-            break;
-          case MetadataValue::Type::kDouble:
-            stmt.bind(7, meta->double_value);
-            break;
-          case MetadataValue::Type::kBool:
-            stmt.bind(8, meta->bool_value ? 1 : 0);
-            break;
-          default:
-            stmt.bind(5, meta->string_value);
-        }
-      } else if (const auto* s = std::get_if<std::string>(field)) {
-        stmt.bind(5, *s);
-      } else if (const auto* i = std::get_if<int64_t>(field)) {
-        stmt.bind(6, *i);
-      } else if (const auto* d = std::get_if<double>(field)) {
-        stmt.bind(7, *d);
-      } else if (const auto* b = std::get_if<bool>(field)) {
-        stmt.bind(8, *b ? 1 : 0);
-      } else if (const auto* list = std::get_if<std::vector<std::string>>(field)) {
-        stmt.bind(5, nlohmann::json(*list).dump());
+      stmt.bind(2, row.is_custom ? 1 : 0);
+      stmt.bind(3, row.name);
+      stmt.bind(4, static_cast<int>(row.type));
+      switch (row.type) {
+        case MetadataValue::Type::kInt:
+          stmt.bind(6, row.int_value);
+          break;
+        case MetadataValue::Type::kDouble:
+          stmt.bind(7, row.double_value);
+          break;
+        case MetadataValue::Type::kBool:
+          stmt.bind(8, row.bool_value ? 1 : 0);
+          break;
+        default:
+          stmt.bind(5, row.string_value);
       }
       stmt.exec();
-    };
-    StatementGuard guard(stmt);
-    const EntitySpec& spec = SpecFor(entity.kind);
-    for (const auto& [json_name, value] : entity.fields) {
-      const FieldSpec* field = spec.Field(json_name);
-      if (field == nullptr || field->storage != FieldStorage::kProperty) continue;
-      MetadataValue::Type type = MetadataValue::Type::kString;
-      if (std::holds_alternative<int64_t>(value)) type = MetadataValue::Type::kInt;
-      if (std::holds_alternative<double>(value)) type = MetadataValue::Type::kDouble;
-      if (std::holds_alternative<bool>(value)) type = MetadataValue::Type::kBool;
-      insert(false, std::string(field->storage_name), type, &value, nullptr);
-    }
-    for (const auto& [name, value] : entity.custom_properties) {
-      insert(true, name, value.type, nullptr, &value);
     }
   }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model_registry/filter.h"
+#include "sqlite/filter_dialect.h"
 
 namespace mr::filter {
 namespace {
@@ -90,7 +91,8 @@ Result<SqlFragment> Emit(std::string_view query) {
   auto parsed = Parse(query);
   if (!parsed.ok()) return parsed.status();
   if (!parsed.value()) return Status::Internal("empty query in test");
-  return EmitSql(*parsed.value(), FakeResolver, "e.id", "context_property");
+  return EmitSql(*parsed.value(), FakeResolver, mr::sqlite::FilterDialect(), "e.id",
+                 "context_property");
 }
 
 // The EXISTS prefix for a property lookup against context_property.
@@ -198,7 +200,8 @@ TEST_CASE("EmitSql produces exact SQL and parameters", "[filter][sql]") {
 TEST_CASE("EmitSql uses the given owner column and property table", "[filter][sql]") {
   auto parsed = Parse("x = 'y'");
   REQUIRE(parsed.ok());
-  auto result = EmitSql(*parsed.value(), FakeResolver, "a.id", "artifact_property");
+  auto result = EmitSql(*parsed.value(), FakeResolver, mr::sqlite::FilterDialect(), "a.id",
+                        "artifact_property");
   REQUIRE(result.ok());
   CHECK(result.value().text ==
         "EXISTS (SELECT 1 FROM artifact_property p WHERE p.owner_id = a.id AND p.name = ? AND "
