@@ -250,6 +250,26 @@ run_pytest_suite() {
   fi
 }
 
+# The PostgreSQL backend (issue 9) on a throw-away cluster (scripts/pg-test-cluster.sh): the
+# repository contract tests, then a representative part of the integration suite with every
+# server on PostgreSQL (the API, filters, lists, races, hostile input, several replicas), so
+# the suite stays within a few minutes. Not here: the admin commands and the tests that open
+# the SQLite file themselves, which are SQLite-only.
+suite_postgres() {
+  local url
+  url="$("$SCRIPT_DIR/pg-test-cluster.sh" start)"
+  # shellcheck disable=SC2064  # expand now: the variable is local
+  trap "'$SCRIPT_DIR/pg-test-cluster.sh' stop '$url'" EXIT
+  export MR_TEST_DATABASE_URL="$url"
+  "$BUILD_DIR/unit_tests" "[repository]"
+  # suite_pytest takes one path; pytest adds the other files from PYTEST_ADDOPTS.
+  local more
+  more=(tests/integration/test_core_*.py tests/integration/test_api_*.py
+    tests/integration/test_races.py tests/integration/test_hostile_input.py)
+  (PYTEST_ADDOPTS="${more[*]}" suite_pytest tests/integration/test_pg_replicas.py \
+    "$BUILD_DIR/model-registry" no)
+}
+
 total_start=$SECONDS
 echo "test.sh: repo $REPO_ROOT, build $BUILD_DIR, asan build $ASAN_BUILD_DIR, venvs $VENV_DIR $VENV_V1_DIR, jobs $JOBS"
 
@@ -268,6 +288,11 @@ run_pytest_suite integration tests/integration "$BUILD_DIR/model-registry" no bu
 # kubeflow.hub and a KFP component on v1 (.venv-v1).
 run_pytest_suite conformance tests/conformance "$BUILD_DIR/model-registry" no build "$VENV_DIR" 600
 run_pytest_suite conformance-v1 tests/conformance "$BUILD_DIR/model-registry" no build "$VENV_V1_DIR" 600
+if passed_suite unit && passed_suite deps; then
+  run_suite postgres 900 "$SELF" --suite postgres
+else
+  record FAIL postgres "not run: deps or unit failed"
+fi
 if passed_suite build && passed_suite deps; then
   run_suite ui-browser 600 "$SELF" --suite ui_browser
 else

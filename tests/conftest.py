@@ -2,11 +2,18 @@
 loopback port with a fresh SQLite file, and talk HTTP to it.
 
 The binary is taken from $MR_BINARY (default: build/model-registry).
+
+With $MR_TEST_DATABASE_URL set (a PostgreSQL server, e.g. from
+scripts/pg-test-cluster.sh), every server runs on PostgreSQL instead: each
+SQLite file name maps to its own database, created empty on first use, so a
+test that restarts a server on "the same file" finds its data again.
 """
+import hashlib
 import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -26,6 +33,31 @@ def free_port():
         return s.getsockname()[1]
 
 
+_create_database_lock = threading.Lock()
+
+
+def _postgres_url_for(db_file):
+    """The URL of the PostgreSQL database standing in for `db_file` (created if new)."""
+    base = os.environ["MR_TEST_DATABASE_URL"]
+    name = "mr_" + hashlib.sha1(os.path.abspath(db_file).encode()).hexdigest()[:16]
+    with _create_database_lock:  # servers of one test may start from several threads
+        _create_database(base, name)
+    if "://" in base:
+        scheme, rest = base.split("://", 1)
+        authority, _, tail = rest.partition("/")
+        query = tail.partition("?")[2]
+        return f"{scheme}://{authority}/{name}" + (f"?{query}" if query else "")
+    return f"{base} dbname={name}"
+
+
+def _create_database(base, name):
+    exists = subprocess.run(["psql", base, "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            check=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", base, "-qc", f'CREATE DATABASE "{name}"'], check=True,
+                       capture_output=True, timeout=30)
+
+
 class RegistryServer:
     """A running server process; `url` is http://127.0.0.1:<port>."""
 
@@ -41,6 +73,8 @@ class RegistryServer:
     def start(self, timeout=15.0):
         cmd = [binary_path(), "serve", "--hostname", "127.0.0.1", "--port", str(self.port),
                "--db-file", self.db_file] + self.extra_args
+        if os.environ.get("MR_TEST_DATABASE_URL"):
+            cmd += ["--database-url", _postgres_url_for(self.db_file)]
         # The log goes to a file, never an unread pipe: a full pipe would block
         # the server.
         self.log_path = self.db_file + ".log"
