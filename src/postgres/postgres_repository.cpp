@@ -126,7 +126,13 @@ using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 // One libpq connection. Used by one thread at a time (the pool guarantees it).
 class PgConnection {
  public:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  explicit PgConnection(PGconn* conn) : conn_(conn) {
+    // Notices ("relation already exists, skipping") are not errors; libpq
+    // would print each one to stderr.
+    if (conn_ != nullptr)
+      PQsetNoticeProcessor(
+          conn_, [](void*, const char*) {}, nullptr);
+  }
   ~PgConnection() { PQfinish(conn_); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;

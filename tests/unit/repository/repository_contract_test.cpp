@@ -56,6 +56,8 @@ std::vector<std::string> PgQuery(const std::string& conninfo, const std::string&
     PQfinish(conn);
     FAIL("cannot connect to " << conninfo << ": " << error);
   }
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
   PGresult* result = PQexec(conn, sql.c_str());
   ExecStatusType status = PQresultStatus(result);
   std::vector<std::string> rows;
