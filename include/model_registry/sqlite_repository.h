@@ -61,7 +61,8 @@ Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options);
 
 enum class AdminOpenMode {
   kReadExisting,     // the file must exist; opened read-only, never migrated
-  kCreateOrMigrate,  // created if missing and migrated, as by `serve`
+  kCreateOrMigrate,  // created if missing and migrated, as by `serve`, and
+                     // locked like a server's file: fails while a server runs on it
 };
 
 // Opens `options.path` for whole-database operations (admin_store.h).

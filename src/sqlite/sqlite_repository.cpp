@@ -1049,6 +1049,8 @@ class SqliteAdminStore : public AdminStore {
   Status Open(AdminOpenMode mode) {
     try {
       if (mode == AdminOpenMode::kCreateOrMigrate) {
+        // Held like a server's lock: an import never writes under a server.
+        MR_RETURN_IF_ERROR(file_guard_.Acquire(options_.path));
         MR_RETURN_IF_ERROR(OpenMigrated(options_, conn_).status());
       } else {
         conn_ = std::make_unique<Connection>(options_.path, SQLite::OPEN_READONLY,
@@ -1149,6 +1151,7 @@ class SqliteAdminStore : public AdminStore {
   }
 
   const SqliteOptions options_;
+  DatabaseFileGuard file_guard_;  // declared first: closes after the connection
   std::unique_ptr<Connection> conn_;
   int schema_version_ = 0;
 };

@@ -343,6 +343,17 @@ def test_import_needs_an_empty_database_and_reads_stdin(tmp_path, dump):
                    f"cannot read {tmp_path / 'nope.ndjson'}")
 
 
+def test_import_refuses_a_database_a_server_runs_on(tmp_path, dump):
+    srv = RegistryServer(str(tmp_path / "served.db")).start()
+    try:
+        expect_failure(run_cli("import", "--db-file", srv.db_file, "-",
+                               input="\n".join(dump) + "\n"), EXIT_FAILED,
+                       f"database {srv.db_file} is in use by another model-registry server")
+        assert list_all(srv.api, "/registered_models") == []
+    finally:
+        srv.stop()
+
+
 def test_export_errors(tmp_path):
     missing = tmp_path / "missing.db"
     expect_failure(run_cli("export", "--db-file", missing), EXIT_FAILED,
