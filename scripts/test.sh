@@ -153,6 +153,26 @@ suite_extra() {
   "$@"
 }
 
+# The PostgreSQL backend (issue 9) on a throw-away cluster (scripts/pg-test-cluster.sh): the
+# repository contract tests, then a representative part of the integration suite with every
+# server on PostgreSQL (the API, filters, lists, races, hostile input, several replicas), so
+# the suite stays within a few minutes. Not here: the admin commands and the tests that open
+# the SQLite file themselves, which are SQLite-only.
+suite_postgres() {
+  local url
+  url="$("$SCRIPT_DIR/pg-test-cluster.sh" start)"
+  # shellcheck disable=SC2064  # expand now: the variable is local
+  trap "'$SCRIPT_DIR/pg-test-cluster.sh' stop '$url'" EXIT
+  export MR_TEST_DATABASE_URL="$url"
+  "$BUILD_DIR/unit_tests" "[repository]"
+  # suite_pytest takes one path; pytest adds the other files from PYTEST_ADDOPTS.
+  local more
+  more=(tests/integration/test_core_*.py tests/integration/test_api_*.py
+    tests/integration/test_races.py tests/integration/test_hostile_input.py)
+  (PYTEST_ADDOPTS="${more[*]}" suite_pytest tests/integration/test_pg_replicas.py \
+    "$BUILD_DIR/model-registry" no)
+}
+
 if [[ "${1:-}" == "--suite" ]]; then
   shift
   cd "$REPO_ROOT"
@@ -248,26 +268,6 @@ run_pytest_suite() {
   else
     run_suite "$name" "$limit" "$SELF" --suite pytest "$test_dir" "$binary" "$sanitized" "$venv_dir"
   fi
-}
-
-# The PostgreSQL backend (issue 9) on a throw-away cluster (scripts/pg-test-cluster.sh): the
-# repository contract tests, then a representative part of the integration suite with every
-# server on PostgreSQL (the API, filters, lists, races, hostile input, several replicas), so
-# the suite stays within a few minutes. Not here: the admin commands and the tests that open
-# the SQLite file themselves, which are SQLite-only.
-suite_postgres() {
-  local url
-  url="$("$SCRIPT_DIR/pg-test-cluster.sh" start)"
-  # shellcheck disable=SC2064  # expand now: the variable is local
-  trap "'$SCRIPT_DIR/pg-test-cluster.sh' stop '$url'" EXIT
-  export MR_TEST_DATABASE_URL="$url"
-  "$BUILD_DIR/unit_tests" "[repository]"
-  # suite_pytest takes one path; pytest adds the other files from PYTEST_ADDOPTS.
-  local more
-  more=(tests/integration/test_core_*.py tests/integration/test_api_*.py
-    tests/integration/test_races.py tests/integration/test_hostile_input.py)
-  (PYTEST_ADDOPTS="${more[*]}" suite_pytest tests/integration/test_pg_replicas.py \
-    "$BUILD_DIR/model-registry" no)
 }
 
 total_start=$SECONDS
