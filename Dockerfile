@@ -32,6 +32,6 @@ ENV MR_HOSTNAME=0.0.0.0 MR_PORT=8080 MR_DB_FILE=/var/lib/model-registry/model-re
 EXPOSE 8080
 VOLUME /var/lib/model-registry
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD curl -fsS "http://127.0.0.1:${MR_PORT}/api/model_registry/v1/readyz/health" || exit 1
+    CMD ["/usr/local/bin/model-registry", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/model-registry"]
 CMD ["serve"]

@@ -22,6 +22,10 @@
 
 namespace mr {
 
+namespace http {
+class TokenStore;
+}
+
 struct ServerOptions {
   std::string hostname = "localhost";
   int port = 8080;  // 0: an ephemeral port
@@ -59,6 +63,15 @@ struct ServerOptions {
   // When set, the date v1alpha3 goes away, sent as its Sunset header: an
   // IMF-fixdate such as "Wed, 30 Jun 2027 00:00:00 GMT" (see SunsetFromDate).
   std::string v1alpha3_sunset;
+  // Bearer tokens (--auth-tokens-file); null: authentication off. The caller
+  // keeps it alive and may Reload() it while the server runs.
+  std::shared_ptr<http::TokenStore> tokens;
+  // With tokens, GET /metrics needs a token of any role unless this is false.
+  bool metrics_need_token = true;
+  // Origins that get CORS headers; empty: any http(s) origin, as upstream.
+  std::vector<std::string> cors_allowed_origins;
+  // Reported by GET /metrics as build info.
+  std::string version = "dev";
 };
 
 struct RouteInfo {

@@ -83,6 +83,13 @@ struct RegistryServiceOptions {
   int32_t max_page_size = 1000;
 };
 
+// Who asks for a write: the authenticated principal's name, empty when
+// authentication is off. Every write call takes one so that what changed can
+// be attributed (the change history builds on it).
+struct Actor {
+  std::string name;
+};
+
 class RegistryService {
  public:
   explicit RegistryService(Repository& repository, RegistryServiceOptions options = {})
@@ -93,7 +100,7 @@ class RegistryService {
   // Creates an entity from `draft` (defaults already applied by the caller
   // where the wire schema has them). A draft with `id` (full-model nested
   // bodies, §11.2) updates that entity instead.
-  Result<Entity> Create(EntityDraft draft);
+  Result<Entity> Create(EntityDraft draft, const Actor& actor = {});
 
   // Returns the entity of `kind` with `id`; kNotFound if missing or another kind.
   Result<Entity> Get(EntityKind kind, int64_t id);
@@ -101,9 +108,10 @@ class RegistryService {
   Result<Entity> GetArtifact(int64_t id);
 
   // Merges `patch` into the stored entity (§10; absent fields keep their value).
-  Result<Entity> Update(EntityKind kind, int64_t id, const EntityDraft& patch);
+  Result<Entity> Update(EntityKind kind, int64_t id, const EntityDraft& patch,
+                        const Actor& actor = {});
   // PATCH /artifacts/{id}: the draft's kind must equal the stored kind.
-  Result<Entity> UpdateArtifact(int64_t id, const EntityDraft& patch);
+  Result<Entity> UpdateArtifact(int64_t id, const EntityDraft& patch, const Actor& actor = {});
 
   // Lists `kind`, or the artifact kinds chosen by options.all_artifact_kinds
   // and options.artifact_kind.
@@ -118,7 +126,8 @@ class RegistryService {
   Result<Entity> FindArtifact(const FindQuery& query, std::optional<EntityKind> must_be);
 
   // POST /model_versions/{id}/artifacts and /experiment_runs/{id}/artifacts (§11.1).
-  Result<UpsertResult> UpsertArtifact(EntityKind parent_kind, int64_t parent_id, EntityDraft draft);
+  Result<UpsertResult> UpsertArtifact(EntityKind parent_kind, int64_t parent_id, EntityDraft draft,
+                                      const Actor& actor = {});
 
   // GET /inference_services/{id}/model and /version (§5.8).
   Result<Entity> InferenceServiceModel(int64_t inference_service_id);
@@ -128,6 +137,8 @@ class RegistryService {
   Result<Page> MetricHistory(std::optional<int64_t> run_id, const ListOptions& options);
 
   Status CheckHealth();
+  // The storage backend's statistics (GET /metrics).
+  std::vector<StorageStat> StorageStats();
 
  private:
   Status Validate(const Entity& entity) const;

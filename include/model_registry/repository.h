@@ -100,6 +100,15 @@ class WriteTransaction : public Reader {
   virtual Status Link(int64_t context_id, int64_t artifact_id) = 0;
 };
 
+// One storage statistic for the metrics endpoint, e.g. the commit batches
+// of SQLite's group commit or a connection pool's size.
+struct StorageStat {
+  std::string name;  // snake_case, without a prefix
+  std::string help;
+  bool counter = false;  // otherwise a gauge
+  double value = 0;
+};
+
 class Repository : public Reader {
  public:
   // Runs `fn` in one transaction; commits when it returns OK, else rolls
@@ -109,6 +118,9 @@ class Repository : public Reader {
 
   // Checks connectivity and that the schema is fully migrated.
   virtual Status CheckHealth() = 0;
+
+  // The backend's statistics, for GET /metrics. Thread-safe.
+  virtual std::vector<StorageStat> Stats() { return {}; }
 };
 
 }  // namespace mr

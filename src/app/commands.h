@@ -19,6 +19,9 @@ int Fail(int code, const std::string& message);
 // backup, export, import, migrate (cli_admin.cpp).
 void AddAdminCommands(CLI::App& app, CommandRunner& selected);
 
+// token new, healthcheck (cli_ops.cpp).
+void AddOperationsCommands(CLI::App& app, CommandRunner& selected);
+
 // models, versions, register, deployments, resolve (cli_client.cpp).
 void AddClientCommands(CLI::App& app, CommandRunner& selected);
 

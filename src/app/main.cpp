@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "common/log.h"
+#include "http/auth.h"
 #include "model_registry/http_server.h"
 #include "model_registry/postgres_repository.h"
 #include "model_registry/registry_service.h"
@@ -20,13 +22,14 @@
 
 namespace {
 
-// Blocks SIGINT/SIGTERM in every thread (call before starting any), so that
-// one thread can wait for them with sigwait.
+// Blocks SIGINT/SIGTERM (stop) and SIGHUP (reload tokens) in every thread
+// (call before starting any), so that one thread can wait for them.
 sigset_t BlockStopSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return set;
@@ -43,7 +46,7 @@ mr::Result<std::unique_ptr<mr::Repository>> OpenRepository(const StorageChoice& 
   return mr::OpenSqliteRepository(storage.sqlite);
 }
 
-int Serve(const mr::ServerOptions& server_options, const StorageChoice& storage,
+int Serve(mr::ServerOptions& server_options, const StorageChoice& storage,
           const mr::RegistryServiceOptions& service_options) {
   sigset_t stop_signals = BlockStopSignals();
 
@@ -62,11 +65,26 @@ int Serve(const mr::ServerOptions& server_options, const StorageChoice& storage,
 
   std::thread signal_waiter([&] {
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    for (;;) {
+      sigwait(&stop_signals, &sig);
+      if (sig != SIGHUP) break;
+      if (!server_options.tokens) continue;
+      mr::Status reloaded = server_options.tokens->Reload();
+      mr::Logger::Get().Write(reloaded.ok() ? mr::LogLevel::kInfo : mr::LogLevel::kError,
+                              reloaded.ok() ? "reloaded the tokens file" : "kept the old tokens",
+                              {{"tokens", std::to_string(server_options.tokens->size()), true},
+                               {"error", reloaded.ok() ? "" : reloaded.message()}});
+    }
     std::fprintf(stderr, "model-registry: received %s, finishing in-flight requests\n",
                  sig == SIGINT ? "SIGINT" : "SIGTERM");
     server.Stop();
   });
+  if (!server_options.tokens) {
+    mr::Logger::Get().Write(mr::LogLevel::kWarn,
+                            "authentication is off: anyone who can reach the port can read and "
+                            "write (see --auth-tokens-file)",
+                            {});
+  }
   // The URL may hold a password, so only the SQLite path is printed.
   const std::string database =
       storage.postgres.conninfo.empty() ? storage.sqlite.path : std::string("PostgreSQL");
@@ -185,12 +203,40 @@ int main(int argc, char** argv) {
                    "Date (YYYY-MM-DD) sent as the Sunset header of the deprecated v1alpha3 API")
       ->envname("MR_V1ALPHA3_SUNSET");
 
+  // Production operation (docs/OPERATIONS.md).
+  std::string tokens_file;
+  serve
+      ->add_option("--auth-tokens-file", tokens_file,
+                   "Bearer tokens, one 'ROLE NAME sha256:HEX' line each; unset: no authentication")
+      ->envname("MR_AUTH_TOKENS_FILE");
+  bool metrics_open = false;
+  serve
+      ->add_flag("--metrics-open", metrics_open,
+                 "Serve GET /metrics without a token even when authentication is on")
+      ->envname("MR_METRICS_OPEN");
+  serve
+      ->add_option("--cors-allowed-origins", server_options.cors_allowed_origins,
+                   "Origins allowed to call from a browser (comma-separated); unset: any")
+      ->envname("MR_CORS_ALLOWED_ORIGINS")
+      ->delimiter(',');
+  std::string log_format = "text";
+  std::string log_level = "info";
+  serve->add_option("--log-format", log_format, "Log lines as text or json")
+      ->envname("MR_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  serve->add_option("--log-level", log_level, "debug, info (one line per request), warn or error")
+      ->envname("MR_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+
   app.add_subcommand("routes", "Print every served route (METHOD PATH operationId) and exit");
 
   // The other commands live in src/app/cli_*.cpp; a parsed one sets `selected`.
   mr::app::CommandRunner selected;
   mr::app::AddAdminCommands(app, selected);
   mr::app::AddClientCommands(app, selected);
+  mr::app::AddOperationsCommands(app, selected);
 
   try {
     app.parse(argc, argv);
@@ -219,6 +265,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     server_options.v1alpha3_sunset = *sunset;
+  }
+  mr::Logger::Configure(*mr::LogFormatFromName(log_format), *mr::LogLevelFromName(log_level));
+  server_options.version = MR_VERSION;
+  server_options.metrics_need_token = !metrics_open;
+  if (!tokens_file.empty()) {
+    auto tokens = mr::http::TokenStore::Open(tokens_file);
+    if (!tokens.ok()) {
+      std::fprintf(stderr, "model-registry: --auth-tokens-file: %s\n",
+                   tokens.status().message().c_str());
+      return 2;
+    }
+    server_options.tokens = std::move(*tokens);
   }
   return Serve(server_options, storage, service_options);
 }

@@ -232,7 +232,7 @@ Status RegistryService::Validate(const Entity& entity) const {
   return CheckAlwaysRequired(spec, entity.fields);
 }
 
-Result<Entity> RegistryService::Create(EntityDraft draft) {
+Result<Entity> RegistryService::Create(EntityDraft draft, const Actor& actor) {
   const EntitySpec& spec = SpecFor(draft.kind);
   // Required-field check, on the decoded body (§2.3): "" counts as missing.
   if (spec.name_required && (!draft.name || draft.name->empty())) {
@@ -337,7 +337,8 @@ Result<Entity> RegistryService::UpdateInTx(WriteTransaction& tx, EntityKind kind
   return entity;
 }
 
-Result<Entity> RegistryService::Update(EntityKind kind, int64_t id, const EntityDraft& patch) {
+Result<Entity> RegistryService::Update(EntityKind kind, int64_t id, const EntityDraft& patch,
+                                       const Actor& actor) {
   Entity updated;
   Status status = repo_.Write([&](WriteTransaction& tx) -> Status {
     MR_ASSIGN_OR_RETURN(updated, UpdateInTx(tx, kind, id, patch));
@@ -347,7 +348,8 @@ Result<Entity> RegistryService::Update(EntityKind kind, int64_t id, const Entity
   return updated;
 }
 
-Result<Entity> RegistryService::UpdateArtifact(int64_t id, const EntityDraft& patch) {
+Result<Entity> RegistryService::UpdateArtifact(int64_t id, const EntityDraft& patch,
+                                               const Actor& actor) {
   Entity updated;
   Status status = repo_.Write([&](WriteTransaction& tx) -> Status {
     Result<Entity> stored = tx.Get(StorageClass::kArtifact, id);
@@ -473,7 +475,7 @@ Result<Entity> RegistryService::FindArtifact(const FindQuery& find,
 }
 
 Result<UpsertResult> RegistryService::UpsertArtifact(EntityKind parent_kind, int64_t parent_id,
-                                                     EntityDraft draft) {
+                                                     EntityDraft draft, const Actor& actor) {
   const EntitySpec& spec = SpecFor(draft.kind);
   MR_RETURN_IF_ERROR(CheckAlwaysRequired(spec, draft.fields));
   UpsertResult result;
@@ -596,5 +598,7 @@ Result<Page> RegistryService::MetricHistory(std::optional<int64_t> run_id,
 }
 
 Status RegistryService::CheckHealth() { return repo_.CheckHealth(); }
+
+std::vector<StorageStat> RegistryService::StorageStats() { return repo_.Stats(); }
 
 }  // namespace mr

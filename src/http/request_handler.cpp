@@ -1,15 +1,19 @@
-// The request pipeline behind every transport: guards (NUL bytes, repeated
-// parameters), CORS, health routes, the OpenAPI document, API routing and
-// one error path.
+// The request pipeline behind every transport: an ordered chain of stages
+// (observe, deprecation marks, CORS, guards, public routes, authentication,
+// authorization, JSON-only writes, dispatch) over one RequestContext.
 #include "http/request_handler.h"
 
 #include <strings.h>
 
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iterator>
 #include <optional>
+#include <random>
 
 #include "common/decimal.h"
+#include "common/log.h"
 #include "http/error_mapping.h"
 #include "http/json_codec.h"
 #include "http/ui_assets.h"
@@ -83,6 +87,33 @@ bool AllowedOrigin(std::string_view origin) {
   return origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
 }
 
+constexpr std::string_view kMetricsPath = "/metrics";
+
+// "application/json", optionally with parameters, or a "+json" type.
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  if (EqualsIgnoreCase(type, "application/json")) return true;
+  return type.size() > 5 && EqualsIgnoreCase(type.substr(type.size() - 5), "+json") &&
+         EqualsIgnoreCase(type.substr(0, 12), "application/");
+}
+
+// A client's X-Request-Id when it is a sane token, else a new random one.
+std::string RequestIdFrom(std::string_view given) {
+  bool sane = !given.empty() && given.size() <= 128;
+  for (char c : given) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) sane = false;
+  }
+  if (sane) return std::string(given);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char id[33];
+  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return id;
+}
+
 }  // namespace
 
 std::string_view Request::Header(std::string_view name) const {
@@ -118,6 +149,19 @@ void ParseTarget(std::string_view target, std::string* path, QueryParams* query)
   }
 }
 
+HandlerOptions HandlerOptionsFor(const ServerOptions& options) {
+  HandlerOptions out;
+  out.enable_hello_endpoint = options.enable_hello_endpoint;
+  out.deprecated_sunset = options.v1alpha3_sunset;
+  out.tokens = options.tokens.get();
+  out.metrics_need_token = options.metrics_need_token;
+  out.cors_allowed_origins = options.cors_allowed_origins;
+  out.version = options.version;
+  out.start_time =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return out;
+}
+
 RequestHandler::RequestHandler(RegistryService& service, HandlerOptions options)
     : service_(service), options_(std::move(options)) {}
 
@@ -127,12 +171,64 @@ Response RequestHandler::Error(int status, std::string message) {
   return res;
 }
 
+// The stages every request passes, in order. Each either answers or hands the
+// request to the next; the first stages also see every answer on its way out.
+const RequestHandler::Stage RequestHandler::kStages[] = {
+    &RequestHandler::Observe,      &RequestHandler::MarkDeprecated, &RequestHandler::Cors,
+    &RequestHandler::Guard,        &RequestHandler::ServePublic,    &RequestHandler::Route,
+    &RequestHandler::Authenticate, &RequestHandler::Authorize,      &RequestHandler::RequireJson,
+    &RequestHandler::Dispatch,
+};
+
 Response RequestHandler::Handle(const Request& req) const {
-  const WireProfile* profile = ProfileForPath(req.path);
-  Response res = Answer(req, profile);
-  // Every answer under a deprecated prefix says so, errors included, the way
-  // upstream marks v1alpha3 (docs/api-behaviour.md §1.4).
-  if (profile != nullptr && profile->deprecated) {
+  RequestContext ctx;
+  ctx.profile = ProfileForPath(req.path);
+  return Next(0, req, ctx);
+}
+
+Response RequestHandler::Next(size_t stage, const Request& req, RequestContext& ctx) const {
+  return (this->*kStages[stage])(req, ctx, stage + 1);
+}
+
+// Request id, metrics and the request log line.
+Response RequestHandler::Observe(const Request& req, RequestContext& ctx, size_t next) const {
+  const auto started = std::chrono::steady_clock::now();
+  ctx.request_id = RequestIdFrom(req.Header("X-Request-Id"));
+  metrics_.RequestStarted();
+  Response res = Next(next, req, ctx);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  res.SetHeader("X-Request-Id", ctx.request_id);
+  metrics_.RequestFinished(ctx.operation, req.method, res.status, seconds);
+  Logger& log = Logger::Get();
+  LogLevel level = res.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  if (log.Enabled(level)) {
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
+    std::vector<LogField> fields = {
+        {"method", req.method},
+        {"path", ctx.path_template.empty() ? req.path.substr(0, 256) : ctx.path_template},
+        {"operation", std::string(ctx.operation)},
+        {"status", std::to_string(res.status), true},
+        {"duration_ms", duration, true},
+        {"bytes", std::to_string(res.body.size()), true},
+        {"request_id", ctx.request_id},
+        {"principal", ctx.principal.name.empty() ? "-" : ctx.principal.name},
+    };
+    // A server error's message says what broke; client errors are the
+    // client's business and stay out of the log.
+    if (res.status >= 500) fields.push_back({"error", res.body.substr(0, 512)});
+    log.Write(level, "request", fields);
+  }
+  return res;
+}
+
+// Every answer under a deprecated prefix says so, errors included, the way
+// upstream marks v1alpha3 (docs/api-behaviour.md §1.4).
+Response RequestHandler::MarkDeprecated(const Request& req, RequestContext& ctx,
+                                        size_t next) const {
+  Response res = Next(next, req, ctx);
+  if (ctx.profile != nullptr && ctx.profile->deprecated) {
     res.SetHeader("Deprecation", "true");
     res.SetHeader("Link",
                   "<" + std::string(CurrentProfile().base_path) + "/>; rel=\"successor-version\"");
@@ -141,28 +237,45 @@ Response RequestHandler::Handle(const Request& req) const {
   return res;
 }
 
-Response RequestHandler::Answer(const Request& req, const WireProfile* profile) const {
-  Response res;
-  // CORS response headers for browser callers; a preflight ends here.
-  std::string_view origin = req.Header("Origin");
-  bool cors = !origin.empty() && AllowedOrigin(origin);
-  if (cors) {
-    res.SetHeader("Access-Control-Allow-Origin", std::string(origin));
-    res.SetHeader("Vary", "Origin");
-    res.SetHeader("Access-Control-Expose-Headers", "Deprecation, Link, Sunset");
+bool RequestHandler::OriginAllowed(std::string_view origin) const {
+  if (origin.empty()) return false;
+  if (options_.cors_allowed_origins.empty()) return AllowedOrigin(origin);
+  for (const std::string& allowed : options_.cors_allowed_origins) {
+    if (allowed == origin) return true;
   }
+  return false;
+}
+
+// CORS response headers for browser callers; a preflight ends here.
+Response RequestHandler::Cors(const Request& req, RequestContext& ctx, size_t next) const {
+  std::string_view origin = req.Header("Origin");
+  const bool cors = OriginAllowed(origin);
+  Response res;
   if (req.method == "OPTIONS" && req.HasHeader("Access-Control-Request-Method")) {
+    ctx.operation = "preflight";
     if (cors) {
       res.SetHeader("Access-Control-Allow-Methods", kAllowedMethods);
       res.SetHeader("Access-Control-Allow-Headers", kAllowedHeaders);
       res.SetHeader("Access-Control-Max-Age", "300");
     }
     res.status = 200;
-    return res;
+  } else {
+    res = Next(next, req, ctx);
   }
+  if (cors) {
+    res.SetHeader("Access-Control-Allow-Origin", std::string(origin));
+    res.SetHeader("Vary", "Origin");
+    res.SetHeader("Access-Control-Expose-Headers", "Deprecation, Link, Sunset, X-Request-Id");
+  }
+  return res;
+}
 
+// The benchmark's hello, the web UI, and the query and body guards.
+Response RequestHandler::Guard(const Request& req, RequestContext& ctx, size_t next) const {
+  Response res;
   const std::string& path = req.path;
   if (options_.enable_hello_endpoint && path == "/hello") {
+    ctx.operation = "hello";
     res.status = 200;
     res.content_type = kJsonContentType;
     res.body = "{\"hello\":\"world\"}\n";
@@ -170,9 +283,13 @@ Response RequestHandler::Answer(const Request& req, const WireProfile* profile) 
   }
 
   // The web UI answers GET and HEAD outside the API, before the API's query guards: its page
-  // addresses carry the UI's own query parameters.
-  if (path.rfind("/api/", 0) != 0) {
-    if (std::optional<Response> ui = UiAssets::Embedded().Serve(req)) return *std::move(ui);
+  // addresses carry the UI's own query parameters. Its assets are public; the API calls it
+  // makes carry the user's token.
+  if (path.rfind("/api/", 0) != 0 && path != kMetricsPath) {
+    if (std::optional<Response> ui = UiAssets::Embedded().Serve(req)) {
+      ctx.operation = "ui";
+      return *std::move(ui);
+    }
   }
 
   // Null-byte guard (§1.3), before anything reads the values.
@@ -187,22 +304,30 @@ Response RequestHandler::Answer(const Request& req, const WireProfile* profile) 
   }
   // No API parameter is a list: a repeated one is ambiguous, not "the first".
   for (auto it = req.query.begin(); it != req.query.end();) {
-    auto next = req.query.upper_bound(it->first);
-    if (std::next(it) != next) {
+    auto after = req.query.upper_bound(it->first);
+    if (std::next(it) != after) {
       SetError(res, Status::InvalidArgument("Invalid " + it->first + " query parameter: given " +
                                             "more than once"));
       return res;
     }
-    it = next;
+    it = after;
   }
   if (HasNulByte(req.body)) {
     SetError(res,
              Status::InvalidArgument("Request body contains null bytes which are not allowed"));
     return res;
   }
+  return Next(next, req, ctx);
+}
 
+// Routes open without a token: health (§1.2), the OpenAPI documents, and
+// /metrics unless it is configured to need one.
+Response RequestHandler::ServePublic(const Request& req, RequestContext& ctx, size_t next) const {
+  Response res;
+  const std::string& path = req.path;
   // Health routes are matched by suffix, before API routing (§1.2).
   if (EndsWith(path, "/readyz/isDirty") || EndsWith(path, "/readyz/health")) {
+    ctx.operation = "health";
     if (req.method != "GET") {
       SetError(res, 405, "method not allowed");
       return res;
@@ -222,35 +347,122 @@ Response RequestHandler::Answer(const Request& req, const WireProfile* profile) 
     res.body = health.ok() ? "OK" : health.message();
     return res;
   }
-
-  if (profile == nullptr) {
-    SetError(res, 404, "404 page not found");
-    return res;
+  if (path == kMetricsPath && (options_.tokens == nullptr || !options_.metrics_need_token)) {
+    return ServeMetrics(req, ctx);
   }
-  std::string_view relative = std::string_view(path).substr(profile->base_path.size());
-  if (relative == "/openapi.yaml") {
+  if (ctx.profile != nullptr && path.size() == ctx.profile->base_path.size() + 13 &&
+      EndsWith(path, "/openapi.yaml")) {
+    ctx.operation = "getOpenAPISpec";
     if (req.method != "GET") {
       SetError(res, 405, "method not allowed");
       return res;
     }
     res.status = 200;
     res.content_type = "application/yaml";
-    res.body = OpenApiSpec(*profile);
+    res.body = OpenApiSpec(*ctx.profile);
     return res;
   }
+  return Next(next, req, ctx);
+}
+
+Response RequestHandler::ServeMetrics(const Request& req, RequestContext& ctx) const {
+  ctx.operation = "metrics";
+  Response res;
+  if (req.method != "GET") {
+    SetError(res, 405, "method not allowed");
+    return res;
+  }
+  res.status = 200;
+  res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  res.body = metrics_.Render(service_.StorageStats(), options_.version, options_.start_time);
+  return res;
+}
+
+// With a tokens file, every remaining request needs a known bearer token.
+Response RequestHandler::Authenticate(const Request& req, RequestContext& ctx, size_t next) const {
+  if (options_.tokens == nullptr) return Next(next, req, ctx);
+  std::string_view header = req.Header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  std::optional<Principal> principal;
+  if (header.size() > kBearer.size() && EqualsIgnoreCase(header.substr(0, 7), kBearer)) {
+    principal = options_.tokens->Authenticate(header.substr(kBearer.size()));
+  }
+  if (!principal) {
+    Response res;
+    SetError(res, 401,
+             header.empty() ? "authentication required: send Authorization: Bearer <token>"
+                            : "invalid or unknown bearer token");
+    res.SetHeader("WWW-Authenticate", "Bearer realm=\"model-registry\"");
+    return res;
+  }
+  ctx.principal = std::move(*principal);
+  return Next(next, req, ctx);
+}
+
+// A read token may only read.
+Response RequestHandler::Authorize(const Request& req, RequestContext& ctx, size_t next) const {
+  bool reads = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS";
+  if (options_.tokens != nullptr && ctx.principal.role == Role::kRead && !reads) {
+    Response res;
+    SetError(res, 403,
+             "token '" + ctx.principal.name + "' has the read role and cannot " + req.method);
+    return res;
+  }
+  return Next(next, req, ctx);
+}
+
+// Writes must say they send JSON, so a plain HTML form on another site (which
+// can only send form or text bodies) cannot create or change anything.
+Response RequestHandler::RequireJson(const Request& req, RequestContext& ctx, size_t next) const {
+  bool writes = req.method == "POST" || req.method == "PATCH" || req.method == "PUT";
+  if (writes && ctx.profile != nullptr && !IsJsonMediaType(req.Header("Content-Type"))) {
+    Response res;
+    SetError(res, 415, "request bodies must be JSON: send Content-Type: application/json");
+    return res;
+  }
+  return Next(next, req, ctx);
+}
+
+// Finds the operation: by version, method and path. Unknown paths and
+// methods end here (404, 405), so later stages and the logs know the
+// operation they act for.
+Response RequestHandler::Route(const Request& req, RequestContext& ctx, size_t next) const {
+  Response res;
+  if (req.path == kMetricsPath) {
+    ctx.operation = "metrics";
+    return Next(next, req, ctx);
+  }
+  if (ctx.profile == nullptr) {
+    ctx.operation = "notFound";
+    SetError(res, 404, "404 page not found");
+    return res;
+  }
+  std::string_view relative = std::string_view(req.path).substr(ctx.profile->base_path.size());
   // HEAD is GET without a body; the transport drops the body.
-  RouteMatch match = MatchRoute(*profile, req.method == "HEAD" ? "GET" : req.method, relative);
-  if (match.route == nullptr) {
-    SetError(res, match.path_known ? 405 : 404,
-             match.path_known ? "method not allowed" : "404 page not found");
+  ctx.match = MatchRoute(*ctx.profile, req.method == "HEAD" ? "GET" : req.method, relative);
+  if (ctx.match.route == nullptr) {
+    ctx.operation = ctx.match.path_known ? "methodNotAllowed" : "notFound";
+    SetError(res, ctx.match.path_known ? 405 : 404,
+             ctx.match.path_known ? "method not allowed" : "404 page not found");
     return res;
   }
+  ctx.operation = ctx.match.route->operation_id;
+  ctx.path_template = std::string(ctx.profile->base_path) + ctx.match.route->path;
+  return Next(next, req, ctx);
+}
+
+// Runs the routed operation.
+Response RequestHandler::Dispatch(const Request& req, RequestContext& ctx, size_t next) const {
+  Response res;
+  if (req.path == kMetricsPath) return ServeMetrics(req, ctx);
+  const ::mr::http::Route& route = *ctx.match.route;
   ApiRequest api_request;
-  api_request.profile = profile;
-  api_request.path_params = std::move(match.params);
+  api_request.profile = ctx.profile;
+  api_request.actor.name = ctx.principal.name;
+  api_request.path_params = std::move(ctx.match.params);
   api_request.query = &req.query;
   api_request.body = &req.body;
-  Result<ApiReply> reply = match.route->handler(service_, api_request);
+  Result<ApiReply> reply = route.handler(service_, api_request);
   if (!reply.ok()) {
     SetError(res, reply.status());
     return res;

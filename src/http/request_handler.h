@@ -22,7 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include "http/auth.h"
+#include "http/metrics.h"
 #include "http/router.h"
+#include "model_registry/http_server.h"
 #include "model_registry/registry_service.h"
 
 namespace mr::http {
@@ -68,6 +71,29 @@ struct HandlerOptions {
   bool enable_hello_endpoint = false;
   // The Sunset header of deprecated versions (an IMF-fixdate); empty: none.
   std::string deprecated_sunset;
+  // Bearer tokens; null: authentication off. Not owned; outlives the handler.
+  const TokenStore* tokens = nullptr;
+  // With tokens, GET /metrics needs one too (any role).
+  bool metrics_need_token = true;
+  // Origins that get CORS headers; empty: any http(s) origin, as upstream.
+  std::vector<std::string> cors_allowed_origins;
+  // For the metrics' build info and process start time.
+  std::string version = "dev";
+  double start_time = 0;  // seconds since the epoch
+};
+
+// The handler's share of the server's options (every transport builds its
+// handler from this).
+HandlerOptions HandlerOptionsFor(const ServerOptions& options);
+
+// What one request carries through the stages.
+struct RequestContext {
+  std::string request_id;                   // the client's X-Request-Id or a new one
+  const WireProfile* profile = nullptr;     // the API version addressed, if any
+  std::string_view operation = "unrouted";  // operationId once routed; static storage
+  std::string path_template;                // e.g. /api/model_registry/v1/registered_models/{id}
+  Principal principal;                      // anonymous unless authenticated
+  RouteMatch match;                         // the API operation, once routed
 };
 
 class RequestHandler {
@@ -84,12 +110,31 @@ class RequestHandler {
   // could be handled (malformed framing, limits), e.g. Error(413, "...").
   static Response Error(int status, std::string message);
 
+  // Transports report connections here; GET /metrics shows them.
+  Metrics& metrics() const { return metrics_; }
+
  private:
-  // Answers `req` without the version-wide headers Handle adds.
-  Response Answer(const Request& req, const WireProfile* profile) const;
+  // A stage answers the request or calls Next(next, ...) to pass it on.
+  using Stage = Response (RequestHandler::*)(const Request&, RequestContext&, size_t next) const;
+  static const Stage kStages[];
+
+  Response Next(size_t stage, const Request& req, RequestContext& ctx) const;
+  Response Observe(const Request& req, RequestContext& ctx, size_t next) const;
+  Response MarkDeprecated(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Cors(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Guard(const Request& req, RequestContext& ctx, size_t next) const;
+  Response ServePublic(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Route(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Authenticate(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Authorize(const Request& req, RequestContext& ctx, size_t next) const;
+  Response RequireJson(const Request& req, RequestContext& ctx, size_t next) const;
+  Response Dispatch(const Request& req, RequestContext& ctx, size_t next) const;
+  Response ServeMetrics(const Request& req, RequestContext& ctx) const;
+  bool OriginAllowed(std::string_view origin) const;
 
   RegistryService& service_;
   const HandlerOptions options_;
+  mutable Metrics metrics_;
 };
 
 }  // namespace mr::http

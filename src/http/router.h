@@ -21,6 +21,7 @@ using QueryParams = std::multimap<std::string, std::string>;
 
 struct ApiRequest {
   const WireProfile* profile = nullptr;  // the version the request addressed
+  Actor actor;                           // who asks, for write calls
   std::vector<std::string> path_params;
   const QueryParams* query = nullptr;
   const std::string* body = nullptr;

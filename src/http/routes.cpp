@@ -172,7 +172,7 @@ Handler Create(K kind, BodyMode mode = BodyMode::kCreate, std::optional<K> paren
       }
       draft.parent_id = parent_id;
     }
-    return EntityReply(req, 201, service.Create(std::move(draft)));
+    return EntityReply(req, 201, service.Create(std::move(draft), req.actor));
   };
 }
 
@@ -195,7 +195,7 @@ Handler Patch(K kind) {
     MR_ASSIGN_OR_RETURN(int64_t id, ParsePathId(req.path_params.at(0), kind));
     MR_ASSIGN_OR_RETURN(EntityDraft patch,
                         DecodeRequest(req, kind, BodyMode::kUpdate, /*defaults=*/false));
-    return EntityReply(req, 200, service.Update(kind, id, patch));
+    return EntityReply(req, 200, service.Update(kind, id, patch, req.actor));
   };
 }
 
@@ -219,7 +219,7 @@ Handler PatchAnyArtifact() {
       }
       return patch.status();
     }
-    return EntityReply(req, 200, service.UpdateArtifact(id, *patch));
+    return EntityReply(req, 200, service.UpdateArtifact(id, *patch, req.actor));
   };
 }
 
@@ -255,7 +255,7 @@ Handler CreateArtifact(std::optional<K> typed_kind) {
                             : DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
     draft.id.reset();
     draft.parent_id.reset();
-    return EntityReply(req, 201, service.Create(std::move(draft)));
+    return EntityReply(req, 201, service.Create(std::move(draft), req.actor));
   };
 }
 
@@ -264,8 +264,8 @@ Handler UpsertArtifact(K parent_kind) {
     MR_ASSIGN_OR_RETURN(int64_t parent_id, ParsePathId(req.path_params.at(0), parent_kind));
     MR_ASSIGN_OR_RETURN(EntityDraft draft,
                         DecodeRequest(req, K::kModelArtifact, BodyMode::kOneOf, false));
-    MR_ASSIGN_OR_RETURN(UpsertResult result,
-                        service.UpsertArtifact(parent_kind, parent_id, std::move(draft)));
+    MR_ASSIGN_OR_RETURN(UpsertResult result, service.UpsertArtifact(parent_kind, parent_id,
+                                                                    std::move(draft), req.actor));
     return ApiReply{result.created_with_201 ? 201 : 200, EntityJson(result.entity, *req.profile)};
   };
 }

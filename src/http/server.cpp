@@ -157,9 +157,7 @@ std::string Serialize(const http::Response& res, bool keep_alive, bool http10, b
 class HttpServer::Impl {
  public:
   Impl(RegistryService& service, ServerOptions options)
-      : options_(std::move(options)),
-        handler_(service,
-                 http::HandlerOptions{options_.enable_hello_endpoint, options_.v1alpha3_sunset}) {
+      : options_(std::move(options)), handler_(service, http::HandlerOptionsFor(options_)) {
     int io_threads = options_.io_threads;
     if (io_threads <= 0) io_threads = static_cast<int>(std::thread::hardware_concurrency());
     io_threads = std::max(1, io_threads);

@@ -49,15 +49,25 @@ def get(api, path, params=None, **kw):
     return request("GET", api + path, params=params, **kw)
 
 
+def _json_content_type(kw):
+    """Raw bodies are sent as JSON unless a test says otherwise: writes need a JSON
+    Content-Type, and these tests are about the body."""
+    headers = dict(kw.pop("headers", None) or {})
+    if not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/json"
+    kw["headers"] = headers
+    return kw
+
+
 def post(api, path, body=None, data=None, **kw):
     if data is not None:
-        return request("POST", api + path, data=data, **kw)
+        return request("POST", api + path, data=data, **_json_content_type(kw))
     return request("POST", api + path, json=body, **kw)
 
 
 def patch(api, path, body=None, data=None, **kw):
     if data is not None:
-        return request("PATCH", api + path, data=data, **kw)
+        return request("PATCH", api + path, data=data, **_json_content_type(kw))
     return request("PATCH", api + path, json=body, **kw)
 
 
