@@ -226,6 +226,7 @@ class HttpServer::Impl {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     connections_.insert(c);
+    handler_.metrics().ConnectionOpened();
     return true;
   }
 
@@ -236,6 +237,7 @@ class HttpServer::Impl {
       connections_.erase(c);
       last = stopping_ && connections_.empty();
     }
+    handler_.metrics().ConnectionClosed();
     if (last) stopped_cv_.notify_all();
   }
 

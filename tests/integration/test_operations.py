@@ -200,6 +200,13 @@ def test_metrics_parse_and_counters_move(server):
     inf = sample(after, hist, hist + "_bucket", operation="getRegisteredModels", le="+Inf")
     assert count == inf >= 3
     assert after["model_registry_http_requests_in_flight"].type == "gauge"
+    # The scrape itself is in flight, on an open connection.
+    assert sample(after, "model_registry_http_requests_in_flight",
+                  "model_registry_http_requests_in_flight") >= 1
+    with requests.Session() as held:
+        held.get(server.api + "/registered_models", timeout=10)  # keeps its connection open
+        assert sample(metrics(server), "model_registry_http_open_connections",
+                      "model_registry_http_open_connections") >= 2
     assert "model_registry_process_start_time_seconds" in after
     start = sample(after, "model_registry_process_start_time_seconds",
                    "model_registry_process_start_time_seconds")
