@@ -505,6 +505,23 @@ def test_a_body_reference_that_is_not_an_int32_is_400(any_api, world, raw):
     assert list_body(any_api, "/model_versions")["size"] == versions
 
 
+@pytest.mark.parametrize("raw,stored", [("2147483647", "2147483647"), ("0", "0"), ("-3", "-3"),
+                                        ("-2147483648", "-2147483648"), ("-0", "0"),
+                                        ("+007", "7")])
+def test_unchecked_inference_service_references_keep_any_int32(any_api, world, raw, stored):
+    # An inference service's registeredModelId and modelVersionId are not looked up (as
+    # upstream): any valid int32 is stored, and read back as a plain decimal.
+    created = expect_json(post(any_api, "/inference_services", {
+        "registeredModelId": raw, "servingEnvironmentId": world["se"]["id"],
+        "modelVersionId": raw}), 201)
+    assert (created["registeredModelId"], created["modelVersionId"]) == (stored, stored), created
+    read = expect_json(get(any_api, f"/inference_services/{created['id']}"), 200)
+    assert (read["registeredModelId"], read["modelVersionId"]) == (stored, stored), read
+    updated = expect_json(patch(any_api, f"/inference_services/{world['is']['id']}",
+                                {"modelVersionId": raw}), 200)
+    assert updated["modelVersionId"] == stored, updated
+
+
 FINDS = [("/model_version", "model versions"), ("/artifact", "artifacts"),
          ("/model_artifact", "model artifacts"), ("/inference_service", "inference services")]
 
