@@ -428,10 +428,10 @@ void WriteEntity(JsonWriter& w, const Entity& e, const WireProfile& profile) {
     const FieldSpec& field = *spec_field;
     switch (field.type) {
       case FieldType::kId:
-        if (std::get<int64_t>(v) > 0) {
-          w.Key(field.json_name);
-          w.String(std::to_string(std::get<int64_t>(v)));
-        }
+        // Any stored reference is written, 0 and negative ones too: unchecked
+        // references (an inference service's) keep whatever int32 was sent.
+        w.Key(field.json_name);
+        w.String(std::to_string(std::get<int64_t>(v)));
         break;
       case FieldType::kInt32:
         w.Key(field.json_name);

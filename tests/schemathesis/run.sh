@@ -125,6 +125,13 @@ for version in "${versions[@]}"; do
   echo "schemathesis: $("$st" --version), $examples examples per operation, $version at $base"
   version_rc=0
   scope=()
+  version_checks="$checks"
+  if [[ "$version" == v1alpha3 ]]; then
+    # A nested run create whose body `id` names no run is a 404 by the id rule
+    # (docs/api-behaviour.md §0.1); the stateful phase misreads it as the experiment it just
+    # created being gone. schemathesis 4.32.5 ignores a per-operation switch there.
+    version_checks="${checks%,ensure_resource_availability}"
+  fi
   if [[ "$version" == v1alpha3 && "${ST_V1ALPHA3_ALL:-0}" != 1 ]]; then
     scope=(--include-path-regex '/experiment|/artifact')
     echo "schemathesis: v1alpha3: only the operations whose wire differs from v1 (ST_V1ALPHA3_ALL=1 for all)"
@@ -136,7 +143,7 @@ for version in "${versions[@]}"; do
   PYTHONPATH="$SCRIPT_DIR${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=formats \
   "$st" --config-file "$SCRIPT_DIR/schemathesis.toml" run "$base/openapi.yaml" \
     --url "$origin" \
-    --checks "$checks" \
+    --checks "$version_checks" \
     --phases examples,coverage,fuzzing,stateful \
     --max-examples "$examples" \
     --workers "${ST_WORKERS:-1}" \
