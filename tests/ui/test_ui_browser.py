@@ -399,6 +399,50 @@ def test_token_is_asked_for_on_401_and_kept_for_the_session(browser, registry):
     other.close()
 
 
+def test_sign_in_against_a_server_with_authentication_on(browser, tmp_path):
+    """The same flow against the real server's 401s (serve --auth-tokens-file)."""
+    import subprocess
+    from conftest import binary_path
+    tokens_file = str(tmp_path / "tokens")
+    token = subprocess.run([binary_path(), "token", "new", "reviewer", "--role", "read", "--file",
+                            tokens_file], capture_output=True, text=True, timeout=20,
+                           check=True).stdout.strip()
+    srv = RegistryServer(str(tmp_path / "secured.db"),
+                         extra_args=["--auth-tokens-file", tokens_file]).start()
+    try:
+        name = f"secured-{TAG}"
+        writer = subprocess.run([binary_path(), "token", "new", "seed", "--role", "write",
+                                 "--file", tokens_file], capture_output=True, text=True,
+                                timeout=20, check=True).stdout.strip()
+        import signal
+        srv.proc.send_signal(signal.SIGHUP)
+        headers = {"Authorization": f"Bearer {writer}", "Connection": "close"}
+        for _ in range(50):
+            resp = requests.post(srv.url + V1 + "/registered_models", json={"name": name},
+                                 headers=headers, timeout=10)
+            if resp.status_code == 201:
+                break
+            import time
+            time.sleep(0.1)
+        assert resp.status_code == 201, resp.text
+        context = browser.new_context(base_url=srv.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto("/models")  # the shell and its assets load without a token
+        dialog = page.get_by_role("dialog", name="Sign in to the model registry")
+        expect(dialog).to_be_visible()
+        dialog.get_by_label("Access token").fill("mrt_" + "0" * 64)
+        dialog.get_by_role("button", name="Sign in").click()
+        expect(dialog).to_contain_text("did not accept the token")
+        dialog.get_by_label("Access token").fill(token)
+        dialog.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".results table")).to_contain_text(name)
+        assert page.evaluate("sessionStorage.getItem('model-registry.token')") == token
+        context.close()
+    finally:
+        srv.stop()
+
+
 # ---------------------------------------------------------------- product qualities
 
 def test_controls_are_labelled_and_focus_is_visible(page, api):
