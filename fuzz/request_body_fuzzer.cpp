@@ -95,7 +95,8 @@ void CheckDraft(const mr::EntityDraft& draft, EntityKind requested, BodyMode mod
       Fail("draft field holds a value of the wrong type", where + " " + name);
     }
   }
-  if (draft.id && (*draft.id <= 0 || *draft.id > INT32_MAX)) {
+  // Any int32 is a valid id; one that names nothing is the service's 404.
+  if (draft.id && (*draft.id < INT32_MIN || *draft.id > INT32_MAX)) {
     Fail("draft id out of range", where + " " + std::to_string(*draft.id));
   }
 }

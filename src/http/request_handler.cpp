@@ -171,23 +171,39 @@ Response RequestHandler::Error(int status, std::string message) {
   return res;
 }
 
-// The stages every request passes, in order. Each either answers or hands the
-// request to the next; the first stages also see every answer on its way out.
-const RequestHandler::Stage RequestHandler::kStages[] = {
-    &RequestHandler::Observe,      &RequestHandler::MarkDeprecated, &RequestHandler::Cors,
-    &RequestHandler::Guard,        &RequestHandler::ServePublic,    &RequestHandler::Route,
-    &RequestHandler::Authenticate, &RequestHandler::Authorize,      &RequestHandler::RequireJson,
-    &RequestHandler::Dispatch,
-};
-
 Response RequestHandler::Handle(const Request& req) const {
   RequestContext ctx;
   ctx.profile = ProfileForPath(req.path);
   return Next(0, req, ctx);
 }
 
+// The stages every request passes, in this order. Each either answers or hands
+// the request to the next; the first stages also see every answer on its way
+// out.
 Response RequestHandler::Next(size_t stage, const Request& req, RequestContext& ctx) const {
-  return (this->*kStages[stage])(req, ctx, stage + 1);
+  const size_t next = stage + 1;
+  switch (stage) {
+    case 0:
+      return Observe(req, ctx, next);
+    case 1:
+      return MarkDeprecated(req, ctx, next);
+    case 2:
+      return Cors(req, ctx, next);
+    case 3:
+      return Guard(req, ctx, next);
+    case 4:
+      return ServePublic(req, ctx, next);
+    case 5:
+      return Route(req, ctx, next);
+    case 6:
+      return Authenticate(req, ctx, next);
+    case 7:
+      return Authorize(req, ctx, next);
+    case 8:
+      return RequireJson(req, ctx, next);
+    default:
+      return Dispatch(req, ctx, next);
+  }
 }
 
 // Request id, metrics and the request log line.

@@ -114,10 +114,8 @@ class RequestHandler {
   Metrics& metrics() const { return metrics_; }
 
  private:
-  // A stage answers the request or calls Next(next, ...) to pass it on.
-  using Stage = Response (RequestHandler::*)(const Request&, RequestContext&, size_t next) const;
-  static const Stage kStages[];
-
+  // Runs stage number `stage`; a stage answers the request or calls
+  // Next(next, ...) to pass it on.
   Response Next(size_t stage, const Request& req, RequestContext& ctx) const;
   Response Observe(const Request& req, RequestContext& ctx, size_t next) const;
   Response MarkDeprecated(const Request& req, RequestContext& ctx, size_t next) const;
