@@ -459,6 +459,10 @@ def test_controls_are_labelled_and_focus_is_visible(page, api):
         assert unlabelled == [], f"{path}: {unlabelled}"
     page.goto(f"/models/{model['id']}/versions/{version['id']}")
     page.locator("h1").wait_for()
+    # The page renders again when its artifacts and services arrive; a button focused before
+    # that is replaced, and Enter on it would do nothing.
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("button", name="Archive")).to_be_visible()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
