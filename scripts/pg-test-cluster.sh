@@ -8,6 +8,7 @@
 #   scripts/pg-test-cluster.sh stop "$url"    # stops it and deletes the directory
 #
 # Durability is switched off (fsync, synchronous_commit): the data is thrown away.
+# Roles log in without a password, except mr_password_role (for the start-up tests).
 # PG_BIN overrides the server binaries' directory (Debian 12: PostgreSQL 15).
 set -euo pipefail
 
@@ -33,6 +34,12 @@ case "${1:-}" in
     [[ $(id -u) -eq 0 ]] && chown nobody "$dir"
     as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
       --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    # Every role logs in without a password, except mr_password_role: the start-up tests
+    # (tests/integration/test_pg_startup.py) need one wrong password to be refused.
+    hba="$dir/data/pg_hba.conf"
+    { echo "local all mr_password_role scram-sha-256"; cat "$hba"; } >"$hba.new"
+    mv "$hba.new" "$hba"
+    [[ $(id -u) -eq 0 ]] && chown nobody "$hba"
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
       -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off \
           -c full_page_writes=off -c max_connections=300" start >/dev/null \

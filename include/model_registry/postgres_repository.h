@@ -37,6 +37,11 @@ struct PostgresOptions {
   // (40001) or a deadlock (40P01), with a random back-off between them. Many
   // requests patching one row at once each lose to the one that commits first.
   int max_write_attempts = 30;
+  // Called at start-up after each failed connection attempt (attempt counts
+  // from 1); returns true to try again, after waiting as long as it likes.
+  // Empty: the first failure ends the start. Failures after connecting (a
+  // migration) are never retried.
+  std::function<bool(int attempt, const Status& failure)> retry_connect;
   // The wall clock in epoch ms; empty means the system clock. Tests freeze it.
   std::function<int64_t()> clock_ms;
 };

@@ -4,8 +4,11 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "app/commands.h"
@@ -38,19 +41,48 @@ sigset_t BlockStopSignals() {
 // The storage backend: PostgreSQL when a database URL is given, else SQLite.
 struct StorageChoice {
   mr::SqliteOptions sqlite;
-  mr::PostgresOptions postgres;  // used when postgres.conninfo is not empty
+  mr::PostgresOptions postgres;   // used when postgres.conninfo is not empty
+  int connect_retry_seconds = 0;  // --db-connect-retry
 };
 
-mr::Result<std::unique_ptr<mr::Repository>> OpenRepository(const StorageChoice& storage) {
-  if (!storage.postgres.conninfo.empty()) return mr::OpenPostgresRepository(storage.postgres);
-  return mr::OpenSqliteRepository(storage.sqlite);
+// --db-connect-retry (docs/DEPLOYMENT.md): keeps trying to connect for `seconds`, about once a
+// second, with one progress line per failed attempt. A stop signal ends the wait at once.
+std::function<bool(int, const mr::Status&)> RetryConnectFor(int seconds,
+                                                            const sigset_t& stop_signals) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  return [deadline, stop_signals](int attempt, const mr::Status& failure) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::seconds(0)) return false;
+    const long left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
+    std::fprintf(stderr, "model-registry: waiting for the database (attempt %d, %ld s left): %s\n",
+                 attempt, (left_ms + 999) / 1000, failure.message().c_str());
+    const long pause_ms = std::min(left_ms, 1000L);
+    const timespec pause{pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &pause);
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::fprintf(stderr, "model-registry: received %s while waiting for the database\n",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+      return false;
+    }
+    return true;
+  };
+}
+
+mr::Result<std::unique_ptr<mr::Repository>> OpenRepository(const StorageChoice& storage,
+                                                           const sigset_t& stop_signals) {
+  if (storage.postgres.conninfo.empty()) return mr::OpenSqliteRepository(storage.sqlite);
+  mr::PostgresOptions postgres = storage.postgres;
+  if (storage.connect_retry_seconds > 0) {
+    postgres.retry_connect = RetryConnectFor(storage.connect_retry_seconds, stop_signals);
+  }
+  return mr::OpenPostgresRepository(postgres);
 }
 
 int Serve(mr::ServerOptions& server_options, const StorageChoice& storage,
           const mr::RegistryServiceOptions& service_options) {
   sigset_t stop_signals = BlockStopSignals();
 
-  auto repo = OpenRepository(storage);
+  auto repo = OpenRepository(storage, stop_signals);
   if (!repo.ok()) {
     std::fprintf(stderr, "model-registry: %s\n", repo.status().message().c_str());
     return 1;
@@ -137,6 +169,12 @@ int main(int argc, char** argv) {
                    "Most PostgreSQL connections this process opens")
       ->envname("MR_DB_MAX_CONNECTIONS")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  serve
+      ->add_option("--db-connect-retry", storage.connect_retry_seconds,
+                   "Seconds to keep retrying the first PostgreSQL connection (0: fail at once)")
+      ->envname("MR_DB_CONNECT_RETRY")
+      ->check(CLI::Range(0, 86400))
       ->capture_default_str();
   serve->add_option("--threads", server_options.threads, "HTTP worker threads")
       ->envname("MR_THREADS")

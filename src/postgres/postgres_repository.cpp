@@ -33,6 +33,9 @@ namespace {
 using Param = std::optional<std::string>;
 using Params = std::vector<Param>;
 
+// What pg_stat_activity shows for this server's connections (docs/DEPLOYMENT.md).
+constexpr char kApplicationName[] = "model-registry";
+
 // Any application-chosen constant; replicas share it to migrate one at a time.
 constexpr int64_t kMigrationLockKey = 0x6d72'7265'6769'7374;  // "mregist"
 
@@ -446,7 +449,14 @@ class PostgresRepository : public Repository {
     }
     PQconninfoFree(parsed);
     try {
-      MR_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Connect());
+      Result<std::unique_ptr<PgConnection>> connected = Connect();
+      for (int attempt = 1; !connected.ok(); ++attempt) {
+        if (!options_.retry_connect || !options_.retry_connect(attempt, connected.status())) {
+          return connected.status();
+        }
+        connected = Connect();
+      }
+      std::unique_ptr<PgConnection> conn = std::move(*connected);
       MR_RETURN_IF_ERROR(Migrate(*conn));
       std::lock_guard<std::mutex> lock(pool_mu_);
       ++open_;
@@ -565,9 +575,11 @@ class PostgresRepository : public Repository {
 
   Result<std::unique_ptr<PgConnection>> Connect() {
     // connect_timeout comes before dbname: a value in the URL overrides it.
+    // The fallback application_name (unless the URL sets one) names this
+    // server's sessions in pg_stat_activity.
     const std::string timeout = std::to_string(options_.connect_timeout_seconds);
-    const char* keys[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {timeout.c_str(), options_.conninfo.c_str(), nullptr};
+    const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+    const char* values[] = {timeout.c_str(), kApplicationName, options_.conninfo.c_str(), nullptr};
     PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     auto conn = std::make_unique<PgConnection>(raw);
     if (raw == nullptr || !conn->healthy()) {
