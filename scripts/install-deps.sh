@@ -26,18 +26,19 @@ readonly BUILD_PACKAGES=(
   sqlite3 python3 python3-venv curl
   zlib1g-dev
   libpq-dev  # the PostgreSQL backend (src/postgres)
+  libssl-dev # HTTPS (src/http/tls.cpp) and token digests (src/http/auth.cpp)
 )
 # Only needed by the test suites and developer tooling (sanitizers, libFuzzer, formatting, load).
 readonly TEST_PACKAGES=(
   clang libclang-rt-14-dev clang-format wrk
   chromium fonts-dejavu-core  # the web UI's browser tests (tests/ui) and their screenshots
-  openssl                     # the self-signed certificate of the CLI's TLS test (test_cli_client.py)
+  openssl                     # test certificates (test_tls.py, test_cli_client.py, conformance)
   postgresql-15               # the throw-away test cluster (scripts/pg-test-cluster.sh)
 )
 # What the release binary loads at run time. libSQLiteCpp is linked statically on Debian 12
 # (there is no runtime package for it); CLI11 and nlohmann-json are header-only.
 # curl is here for the container HEALTHCHECK.
-readonly RUNTIME_PACKAGES=(libcpp-httplib0.11 libsqlite3-0 libpq5 libstdc++6 libgcc-s1 zlib1g curl)
+readonly RUNTIME_PACKAGES=(libcpp-httplib0.11 libsqlite3-0 libpq5 libssl3 libstdc++6 libgcc-s1 zlib1g curl)
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'

@@ -59,12 +59,15 @@ def _create_database(base, name):
 
 
 class RegistryServer:
-    """A running server process; `url` is http://127.0.0.1:<port>."""
+    """A running server process; `url` is http://127.0.0.1:<port>, or https://... with `tls`
+    (a TlsFiles: the server gets --tls-cert/--tls-key and is checked with the CA)."""
 
-    def __init__(self, db_file, extra_args=(), env=None):
+    def __init__(self, db_file, extra_args=(), env=None, tls=None):
         self.db_file = db_file
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.verify = tls.ca if tls else True
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.api = self.url + API
         self.extra_args = list(extra_args)
         self.env = dict(os.environ, **(env or {}))
@@ -73,6 +76,8 @@ class RegistryServer:
     def start(self, timeout=15.0):
         cmd = [binary_path(), "serve", "--hostname", "127.0.0.1", "--port", str(self.port),
                "--db-file", self.db_file] + self.extra_args
+        if self.tls:
+            cmd += ["--tls-cert", self.tls.cert, "--tls-key", self.tls.key]
         if os.environ.get("MR_TEST_DATABASE_URL"):
             cmd += ["--database-url", _postgres_url_for(self.db_file)]
         # The log goes to a file, never an unread pipe: a full pipe would block
@@ -89,7 +94,7 @@ class RegistryServer:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {out}")
             try:
                 # Connection: close, so no idle keep-alive connection delays stop().
-                r = requests.get(self.api + "/readyz/health", timeout=1,
+                r = requests.get(self.api + "/readyz/health", timeout=1, verify=self.verify,
                                  headers={"Connection": "close"})
                 if r.status_code == 200:
                     return self
@@ -144,3 +149,42 @@ def shared_server(tmp_path_factory):
 def api(server):
     """Base URL of the API on a fresh server, e.g. http://127.0.0.1:1234/api/model_registry/v1alpha3."""
     return server.api
+
+
+# ---------------------------------------------------------------- TLS test certificates
+
+class TlsFiles:
+    """A test CA (`ca`, PEM) and a server certificate it signed (`cert`, `key`) for
+    IP:127.0.0.1 and DNS:localhost, made with the openssl command in `directory`."""
+
+    def __init__(self, directory):
+        directory = str(directory)
+        os.makedirs(directory, exist_ok=True)
+        self.ca = os.path.join(directory, "ca.pem")
+        self.ca_key = os.path.join(directory, "ca.key")
+        self.cert = os.path.join(directory, "server.pem")
+        self.key = os.path.join(directory, "server.key")
+        csr = os.path.join(directory, "server.csr")
+        ext = os.path.join(directory, "server.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                    "basicConstraints = CA:FALSE\n"
+                    "keyUsage = digitalSignature, keyEncipherment\n"
+                    "extendedKeyUsage = serverAuth\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self._openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=model-registry test CA",
+                      "-keyout", self.ca_key, "-out", self.ca)
+        self._openssl("req", "-new", *ec, "-subj", "/CN=localhost", "-keyout", self.key,
+                      "-out", csr)
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", self.ca_key,
+                      "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", self.cert)
+
+    @staticmethod
+    def _openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """One CA and server certificate for the whole session."""
+    return TlsFiles(tmp_path_factory.mktemp("tls"))

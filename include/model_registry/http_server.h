@@ -24,7 +24,8 @@ namespace mr {
 
 namespace http {
 class TokenStore;
-}
+class TlsCredentials;
+}  // namespace http
 
 struct ServerOptions {
   std::string hostname = "localhost";
@@ -66,6 +67,9 @@ struct ServerOptions {
   // Bearer tokens (--auth-tokens-file); null: authentication off. The caller
   // keeps it alive and may Reload() it while the server runs.
   std::shared_ptr<http::TokenStore> tokens;
+  // Certificate and key (--tls-cert/--tls-key); null: plain HTTP. The caller
+  // keeps it alive and may Reload() it while the server runs.
+  std::shared_ptr<http::TlsCredentials> tls;
   // With tokens, GET /metrics needs a token of any role unless this is false.
   bool metrics_need_token = true;
   // Origins that get CORS headers; empty: any http(s) origin, as upstream.

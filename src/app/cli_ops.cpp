@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "app/commands.h"
 #include "http/auth.h"
@@ -45,8 +47,28 @@ int NewToken(const std::string& name, const std::string& role_name, const std::s
   return kExitOk;
 }
 
-int HealthCheck(const std::string& host, int port) {
-  httplib::Client client(host, port);
+struct HealthCheckOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  // https: the server runs with --tls-cert. Without a CA file the
+  // certificate is not verified: the check sends nothing secret and only
+  // learns whether the server is ready.
+  bool tls = false;
+  std::string ca_file;
+};
+
+int HealthCheck(const HealthCheckOptions& options) {
+  const std::string& host = options.host;
+  const int port = options.port;
+  const bool tls = options.tls || !options.ca_file.empty();
+  if (!options.ca_file.empty() && !std::ifstream(options.ca_file)) {
+    return Fail(kExitUsage, "cannot read --ca-file " + options.ca_file);
+  }
+  httplib::Client client((tls ? "https://" : "http://") + host + ":" + std::to_string(port));
+  if (tls) {
+    client.enable_server_certificate_verification(!options.ca_file.empty());
+    if (!options.ca_file.empty()) client.set_ca_cert_path(options.ca_file.c_str());
+  }
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(3, 0);
   httplib::Result result = client.Get("/api/model_registry/v1/readyz/health");
@@ -83,15 +105,23 @@ void AddOperationsCommands(CLI::App& app, CommandRunner& selected) {
 
   CLI::App* health = app.add_subcommand(
       "healthcheck", "Exit 0 when the server at HOST:PORT answers its readiness check");
-  auto host = std::make_shared<std::string>("127.0.0.1");
-  auto port = std::make_shared<int>(8080);
-  health->add_option("--host", *host, "Server address")->capture_default_str();
-  health->add_option("-p,--port", *port, "Server port")
+  auto check = std::make_shared<HealthCheckOptions>();
+  // The serve command's variable: in a container both commands see it.
+  const char* serve_cert = std::getenv("MR_TLS_CERT");
+  check->tls = serve_cert != nullptr && *serve_cert != '\0';
+  health->add_option("--host", check->host, "Server address")->capture_default_str();
+  health->add_option("-p,--port", check->port, "Server port")
       ->envname("MR_PORT")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
-  health->callback(
-      [&selected, host, port] { selected = [host, port] { return HealthCheck(*host, *port); }; });
+  health->add_flag("--tls,!--no-tls", check->tls,
+                   "Speak HTTPS (default: on when MR_TLS_CERT is set, as for serve); the "
+                   "certificate is not verified unless --ca-file is given");
+  health
+      ->add_option("--ca-file", check->ca_file,
+                   "PEM CA bundle that verifies the server's certificate (implies --tls)")
+      ->envname("MR_CA_FILE");
+  health->callback([&selected, check] { selected = [check] { return HealthCheck(*check); }; });
 }
 
 }  // namespace mr::app

@@ -14,6 +14,7 @@
 #include "app/commands.h"
 #include "common/log.h"
 #include "http/auth.h"
+#include "http/tls.h"
 #include "model_registry/http_server.h"
 #include "model_registry/postgres_repository.h"
 #include "model_registry/registry_service.h"
@@ -25,7 +26,7 @@
 
 namespace {
 
-// Blocks SIGINT/SIGTERM (stop) and SIGHUP (reload tokens) in every thread
+// Blocks SIGINT/SIGTERM (stop) and SIGHUP (reload tokens and TLS files) in every thread
 // (call before starting any), so that one thread can wait for them.
 sigset_t BlockStopSignals() {
   sigset_t set;
@@ -100,6 +101,13 @@ int Serve(mr::ServerOptions& server_options, const StorageChoice& storage,
     for (;;) {
       sigwait(&stop_signals, &sig);
       if (sig != SIGHUP) break;
+      if (server_options.tls) {
+        mr::Status reloaded = server_options.tls->Reload();
+        mr::Logger::Get().Write(
+            reloaded.ok() ? mr::LogLevel::kInfo : mr::LogLevel::kError,
+            reloaded.ok() ? "reloaded the TLS certificate and key" : "kept the old TLS files",
+            {{"error", reloaded.ok() ? "" : reloaded.message()}});
+      }
       if (!server_options.tokens) continue;
       mr::Status reloaded = server_options.tokens->Reload();
       mr::Logger::Get().Write(reloaded.ok() ? mr::LogLevel::kInfo : mr::LogLevel::kError,
@@ -120,8 +128,9 @@ int Serve(mr::ServerOptions& server_options, const StorageChoice& storage,
   // The URL may hold a password, so only the SQLite path is printed.
   const std::string database =
       storage.postgres.conninfo.empty() ? storage.sqlite.path : std::string("PostgreSQL");
-  std::fprintf(stderr, "model-registry %s listening on http://%s:%d (database %s)\n", MR_VERSION,
-               server_options.hostname.c_str(), *port, database.c_str());
+  std::fprintf(stderr, "model-registry %s listening on %s://%s:%d (database %s)\n", MR_VERSION,
+               server_options.tls ? "https" : "http", server_options.hostname.c_str(), *port,
+               database.c_str());
   server.Serve();
   // Serve() also returns if the listener fails; make sure the waiter ends.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
@@ -257,6 +266,14 @@ int main(int argc, char** argv) {
                    "Origins allowed to call from a browser (comma-separated); unset: any")
       ->envname("MR_CORS_ALLOWED_ORIGINS")
       ->delimiter(',');
+  // HTTPS (docs/OPERATIONS.md, "TLS").
+  std::string tls_cert_file, tls_key_file;
+  serve
+      ->add_option("--tls-cert", tls_cert_file,
+                   "PEM certificate (chain) to serve HTTPS with; needs --tls-key")
+      ->envname("MR_TLS_CERT");
+  serve->add_option("--tls-key", tls_key_file, "PEM private key of --tls-cert")
+      ->envname("MR_TLS_KEY");
   std::string log_format = "text";
   std::string log_level = "info";
   serve->add_option("--log-format", log_format, "Log lines as text or json")
@@ -315,6 +332,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     server_options.tokens = std::move(*tokens);
+  }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    std::fprintf(stderr, "model-registry: --tls-cert and --tls-key go together: give both\n");
+    return 2;
+  }
+  if (!tls_cert_file.empty()) {
+    auto tls = mr::http::TlsCredentials::Open(tls_cert_file, tls_key_file);
+    if (!tls.ok()) {
+      std::fprintf(stderr, "model-registry: %s\n", tls.status().message().c_str());
+      return 2;
+    }
+    server_options.tls = std::move(*tls);
   }
   return Serve(server_options, storage, service_options);
 }

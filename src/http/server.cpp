@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <unordered_set>
 
 #include "http/request_handler.h"
+#include "http/tls.h"
 #include "model_registry/http_server.h"
 
 namespace mr {
@@ -267,12 +269,16 @@ class HttpServer::Impl {
 // connection then waits for nothing else).
 class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Impl& server, tcp::socket socket)
+  // With `tls_context`, the connection speaks TLS (docs/OPERATIONS.md, "TLS").
+  Connection(Impl& server, tcp::socket socket, std::shared_ptr<asio::ssl::context> tls_context)
       : server_(server),
         options_(server.options_),
         socket_(std::move(socket)),
+        tls_context_(std::move(tls_context)),
         timer_(socket_.get_executor()),
-        buffer_(options_.max_header_bytes + 2 * kReadChunk) {}
+        buffer_(options_.max_header_bytes + 2 * kReadChunk) {
+    if (tls_context_) tls_.emplace(socket_, *tls_context_);
+  }
 
   ~Connection() {
     if (registered_) server_.Unregister(this);
@@ -283,8 +289,11 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     if (!registered_) return;
     beast::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
-    // The first request's head is due a header timeout after the connection opens.
-    BeginRequest(Clock::now() + std::chrono::seconds(options_.header_timeout_seconds));
+    // The first request's head is due a header timeout after the connection
+    // opens, the TLS handshake included.
+    auto head_deadline = Clock::now() + std::chrono::seconds(options_.header_timeout_seconds);
+    if (tls_) return Handshake(head_deadline);
+    BeginRequest(head_deadline);
   }
 
   void PostStop() {
@@ -299,6 +308,32 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     // Connection: close); anything else is closed now.
     if (phase_ == Phase::kHandling || phase_ == Phase::kWriting) return;
     Close();
+  }
+
+  // A client that never completes the handshake (or sends plain HTTP, which
+  // fails it) is closed without an answer.
+  void Handshake(Clock::time_point head_deadline) {
+    phase_ = Phase::kHead;
+    phase_deadline_ = head_deadline;
+    SetDeadline(head_deadline);
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this(), head_deadline](beast::error_code ec) {
+                            if (ec) return self->Close();
+                            if (self->phase_ == Phase::kClosed) return;
+                            self->BeginRequest(head_deadline);
+                          });
+  }
+
+  template <class Buffers, class Handler>
+  void ReadSome(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    socket_.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  template <class Buffers, class Handler>
+  void WriteAll(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    asio::async_write(socket_, buffers, std::forward<Handler>(handler));
   }
 
   // Waits for the next request: `head_deadline` when its head is already due
@@ -363,9 +398,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
           std::min(deadline, Clock::now() + std::chrono::seconds(options_.read_timeout_seconds));
     }
     SetDeadline(deadline);
-    socket_.async_read_some(
-        buffer_.prepare(std::min(room, kReadChunk)),
-        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
+    ReadSome(buffer_.prepare(std::min(room, kReadChunk)),
+             [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(beast::error_code ec, size_t n) {
@@ -431,11 +465,11 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
         !parser_->is_done() && msg.version() >= 11) {
       // The client waits for this before sending the body.
       SetDeadline(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds));
-      asio::async_write(socket_, asio::buffer(kContinue, std::strlen(kContinue)),
-                        [self = shared_from_this()](beast::error_code ec, size_t) {
-                          if (ec) return self->Close();
-                          self->Parse();
-                        });
+      WriteAll(asio::buffer(kContinue, std::strlen(kContinue)),
+               [self = shared_from_this()](beast::error_code ec, size_t) {
+                 if (ec) return self->Close();
+                 self->Parse();
+               });
       return false;
     }
     return true;
@@ -504,10 +538,10 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     phase_ = Phase::kWriting;
     out_ = std::move(bytes);
     SetDeadline(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds));
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                        self->OnWritten(ec, keep_alive);
-                      });
+    WriteAll(asio::buffer(out_),
+             [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+               self->OnWritten(ec, keep_alive);
+             });
   }
 
   void OnWritten(beast::error_code ec, bool keep_alive) {
@@ -520,6 +554,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   // Half-closes, then drains what the client still sends (a refused body)
   // so that it reads the answer instead of a reset.
   void Linger() {
+    if (tls_) return LingerTls();
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     if (server_.stopping()) return Close();
@@ -527,6 +562,15 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     linger_left_ = kLingerBytes;
     SetDeadline(Clock::now() + kLingerTime);
     Drain();
+  }
+
+  // Sends TLS close_notify and waits, as long as a plain connection lingers,
+  // for the client's; OpenSSL discards what the client still sends meanwhile.
+  void LingerTls() {
+    if (server_.stopping()) return Close();
+    phase_ = Phase::kLingering;
+    SetDeadline(Clock::now() + kLingerTime);
+    tls_->async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
   }
 
   void Drain() {
@@ -573,6 +617,8 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   Impl& server_;
   const ServerOptions& options_;
   tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // null: plain HTTP
+  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
   // One timer per connection, re-armed only when a deadline moves earlier:
   // arming a timer per read and write cost more than the rest of the
   // transport (docs/BENCHMARKS.md, "The transport").
@@ -609,7 +655,9 @@ void HttpServer::Impl::Accept() {
       });
       return;
     }
-    std::make_shared<Connection>(*this, std::move(socket))->Start();
+    std::make_shared<Connection>(*this, std::move(socket),
+                                 options_.tls ? options_.tls->Current() : nullptr)
+        ->Start();
     Accept();
   });
 }
