@@ -21,6 +21,7 @@
 #   VENV_V1_DIR     Python virtual environment of the v1 client generation, kubeflow[hub] and kfp
 #                   (default: .venv-v1, from tests/requirements-v1.txt)
 #   UI_VENV_DIR     Python virtual environment of the browser suite (default: .venv-ui)
+#   MANIFESTS_VENV_DIR  Python virtual environment of the manifests suite (default: .venv-manifests)
 #   JOBS            parallel compile jobs (default: number of CPUs)
 #   MR_ASAN_OPTIONS, MR_UBSAN_OPTIONS   override the sanitizer options used for the ASan runs
 #
@@ -174,6 +175,17 @@ suite_postgres() {
     "$BUILD_DIR/model-registry" no)
 }
 
+# The Kubernetes manifests (manifests/kustomize, tests/manifests): rendered with kustomize,
+# validated against the Kubernetes schemas, checked against the Dockerfile and the binary.
+# Its tools (scripts/install-manifest-tools.sh) go to .tools and .venv-manifests.
+suite_manifests() {
+  local venv
+  venv="$(absolute "${MANIFESTS_VENV_DIR:-.venv-manifests}")"
+  "$SCRIPT_DIR/install-manifest-tools.sh" "$REPO_ROOT/.tools" "$venv"
+  export MR_KUSTOMIZE="$REPO_ROOT/.tools/bin/kustomize"
+  suite_pytest tests/manifests "$BUILD_DIR/model-registry" no "$venv"
+}
+
 if [[ "${1:-}" == "--suite" ]]; then
   shift
   cd "$REPO_ROOT"
@@ -303,6 +315,12 @@ if passed_suite build; then
   run_suite docker-check 300 "$SCRIPT_DIR/docker-build-check.py" --binary "$BUILD_DIR/model-registry"
 else
   record FAIL docker-check "not run: build failed"
+fi
+
+if passed_suite build; then
+  run_suite manifests 600 "$SELF" --suite manifests
+else
+  record FAIL manifests "not run: build failed"
 fi
 
 if [[ "$run_asan" == yes ]]; then
