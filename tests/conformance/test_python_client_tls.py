@@ -1,38 +1,20 @@
 """The official client, unchanged, over HTTPS with authentication on (issue 11): `is_secure=True`,
 `custom_ca=` the test CA (tests/conftest.py, TlsFiles) and `user_token=` register a model and read
 it back, and REST with the same CA and token sees it. A client that does not trust the CA fails."""
-import importlib.util
-import os
-import subprocess
 import warnings
 
 import pytest
 import requests
 
 from client_generation import API_VERSION
-
-AUTHOR = "conformance-author"
-
-
-def _root_conftest():
-    # tests/conftest.py starts servers; both it and this folder's conftest are named `conftest`.
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    spec = importlib.util.spec_from_file_location("mr_root_conftest", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RegistryServer = _root_conftest().RegistryServer
-binary_path = _root_conftest().binary_path
+# The server with authentication on, and the token command, as the plain-HTTP auth tests use them.
+from test_python_client_auth import AUTHOR, RegistryServer, new_token
 
 
 @pytest.fixture
 def secured_tls(tmp_path, tls_files, no_token_file):
     tokens_file = str(tmp_path / "tokens")
-    token = subprocess.run([binary_path(), "token", "new", "ci", "--role", "write", "--file",
-                            tokens_file], capture_output=True, text=True, timeout=20,
-                           check=True).stdout.strip()
+    token = new_token(tokens_file, "ci", "write")
     srv = RegistryServer(str(tmp_path / "registry.db"), tls=tls_files,
                          extra_args=["--auth-tokens-file", tokens_file]).start()
     yield srv, token
