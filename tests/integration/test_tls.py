@@ -43,9 +43,9 @@ def open_tls(port, ca, server_hostname="127.0.0.1"):
     return tls_context(ca).wrap_socket(sock, server_hostname=server_hostname)
 
 
-def closed_without_answer(sock, limit=TIMEOUT):
-    """Reads until the server closes; returns what it sent (never an HTTP answer, for the tests
-    below). Fails when the connection stays open for `limit` seconds."""
+def read_until_closed(sock, limit=TIMEOUT):
+    """Reads until the server closes and returns what it sent; fails when the connection stays
+    open for `limit` seconds."""
     sock.settimeout(limit)
     received = b""
     try:
@@ -102,7 +102,7 @@ def test_tls_1_2_and_1_3_are_accepted(tls_server, tls_files, version):
                                       ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version]
             sock.sendall(b"GET " + V1.encode() + b"/registered_models HTTP/1.1\r\n"
                          b"Host: x\r\nConnection: close\r\n\r\n")
-            assert closed_without_answer(sock).startswith(b"HTTP/1.1 200 ")
+            assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
@@ -122,7 +122,7 @@ def test_a_tls_1_1_client_fails_the_handshake(tls_server, tls_files):
 def test_plain_http_on_the_tls_port_gets_no_http_answer(tls_server):
     with socket.create_connection(("127.0.0.1", tls_server.port), timeout=TIMEOUT) as sock:
         sock.sendall(b"GET " + V1.encode() + b"/registered_models HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert b"HTTP/" not in closed_without_answer(sock)
+        assert b"HTTP/" not in read_until_closed(sock)
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://127.0.0.1:{tls_server.port}{V1}/registered_models",
                      timeout=TIMEOUT)
@@ -135,12 +135,26 @@ def test_plain_http_on_the_tls_port_gets_no_http_answer(tls_server):
 def test_an_unfinished_handshake_is_dropped_at_the_header_deadline(tls_server, sent):
     with socket.create_connection(("127.0.0.1", tls_server.port), timeout=TIMEOUT) as sock:
         sock.sendall(sent)
-        assert b"HTTP/" not in closed_without_answer(sock)
+        assert b"HTTP/" not in read_until_closed(sock)
 
 
 def test_a_finished_handshake_without_a_request_is_dropped_too(tls_server, tls_files):
     with open_tls(tls_server.port, tls_files.ca) as sock:
-        assert closed_without_answer(sock) == b""
+        assert read_until_closed(sock) == b""
+
+
+def test_a_refused_body_still_gets_its_answer(tls_server, tls_files):
+    """413 as soon as the body crosses --max-body-kib (1 MiB), while the client goes on sending:
+    the server reads and discards the rest instead of resetting the connection first."""
+    with open_tls(tls_server.port, tls_files.ca) as sock:
+        sock.sendall(f"POST {V1}/registered_models HTTP/1.1\r\nHost: x\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 3000000\r\n\r\n".encode())
+        try:
+            for _ in range(150):
+                sock.sendall(b"x" * 10000)
+        except (ConnectionError, ssl.SSLError):
+            pass  # the server has answered and closed
+        assert read_until_closed(sock).startswith(b"HTTP/1.1 413 ")
 
 
 def test_open_connections_metric_counts_tls_connections(tls_server, tls_files):
