@@ -177,12 +177,17 @@ suite_postgres() {
 
 # The Kubernetes manifests (manifests/kustomize, tests/manifests): rendered with kustomize,
 # validated against the Kubernetes schemas, checked against the Dockerfile and the binary.
-# Its tools (scripts/install-manifest-tools.sh) go to .tools and .venv-manifests.
+# Its tools (scripts/install-manifest-tools.sh) go to .tools and .venv-manifests; the db
+# overlay's replicas run on a throw-away PostgreSQL cluster.
 suite_manifests() {
-  local venv
+  local venv url
   venv="$(absolute "${MANIFESTS_VENV_DIR:-.venv-manifests}")"
   "$SCRIPT_DIR/install-manifest-tools.sh" "$REPO_ROOT/.tools" "$venv"
   export MR_KUSTOMIZE="$REPO_ROOT/.tools/bin/kustomize"
+  url="$("$SCRIPT_DIR/pg-test-cluster.sh" start)"
+  # shellcheck disable=SC2064  # expand now: the variable is local
+  trap "'$SCRIPT_DIR/pg-test-cluster.sh' stop '$url'" EXIT
+  export MR_TEST_DATABASE_URL="$url"
   suite_pytest tests/manifests "$BUILD_DIR/model-registry" no "$venv"
 }
 
@@ -317,10 +322,10 @@ else
   record FAIL docker-check "not run: build failed"
 fi
 
-if passed_suite build; then
+if passed_suite build && passed_suite deps; then
   run_suite manifests 600 "$SELF" --suite manifests
 else
-  record FAIL manifests "not run: build failed"
+  record FAIL manifests "not run: deps or build failed"
 fi
 
 if [[ "$run_asan" == yes ]]; then

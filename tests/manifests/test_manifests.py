@@ -11,6 +11,7 @@ Tools come from scripts/install-manifest-tools.sh: kustomize from $MR_KUSTOMIZE 
 """
 import copy
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ import urllib.request
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, binary_path, free_port
+from conftest import REPO_ROOT, _postgres_url_for, binary_path, free_port
 
 KUSTOMIZE_DIR = os.path.join(REPO_ROOT, "manifests", "kustomize")
 BASE = os.path.join(KUSTOMIZE_DIR, "base")
@@ -258,24 +259,48 @@ def _get(url):
         return error.code
 
 
-class ContainerLikeServer:
-    """The binary run with the image's and the container's environment, the listen address
-    and port and the mounted directories remapped to loopback, a free port and temp dirs."""
+def _post_model(server, name):
+    request = urllib.request.Request(
+        server.url("/api/model_registry/v1/registered_models"), method="POST",
+        data=json.dumps({"name": name}).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
 
-    def __init__(self, container, image, root):
+
+def _model_names(server):
+    with urllib.request.urlopen(server.url("/api/model_registry/v1/registered_models"),
+                                timeout=10) as response:
+        return {item["name"] for item in json.load(response)["items"]}
+
+
+class ContainerLikeServer:
+    """The binary run with the image's and the container's environment (values from Secrets
+    taken from `secrets`), the listen address and port remapped to loopback and a free port,
+    each mounted directory to a temp dir, and the image's own paths to a stand-in for its
+    read-only root file system (`rootfs`, which must stay empty)."""
+
+    def __init__(self, container, image, root, secrets=None):
         self.mounts = {path: os.path.join(root, "mount" + path.replace("/", "_"))
                        for path in [m["mountPath"] for m in container.get("volumeMounts", [])]}
         self.workdir = os.path.join(root, "workdir")
-        for directory in [*self.mounts.values(), self.workdir]:
+        self.rootfs = os.path.join(root, "rootfs")
+        for directory in [*self.mounts.values(), self.workdir, self.rootfs + image["volume"]]:
             os.makedirs(directory)
         env = dict(image["env"])
         for name, entry in env_of(container).items():
-            assert "value" in entry, f"{name} comes from elsewhere; only literal values here"
-            env[name] = entry["value"]
+            if "value" in entry:
+                env[name] = entry["value"]
+            else:
+                ref = entry["valueFrom"]["secretKeyRef"]
+                env[name] = (secrets or {})[(ref["name"], ref["key"])]
         for name, value in env.items():
-            for path, local in self.mounts.items():
-                if value.startswith(path + "/"):
-                    env[name] = local + value[len(path):]
+            if value.startswith("/"):
+                for path, local in self.mounts.items():
+                    if value.startswith(path + "/"):
+                        env[name] = local + value[len(path):]
+                        break
+                else:
+                    env[name] = self.rootfs + value
         self.port = free_port()
         env.update(MR_HOSTNAME="127.0.0.1", MR_PORT=str(self.port),
                    TMPDIR=self.mounts.get("/tmp", ""), PATH=os.environ.get("PATH", ""))
@@ -285,6 +310,11 @@ class ContainerLikeServer:
         self.log = open(os.path.join(root, "server.log"), "wb")
         self.proc = subprocess.Popen(command, cwd=self.workdir, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
+
+    def root_writes(self):
+        """Files the server made where the container has its read-only root."""
+        return [os.path.join(d, f) for top in (self.workdir, self.rootfs)
+                for d, _, files in os.walk(top) for f in files]
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -321,15 +351,11 @@ def test_base_container_answers_its_probes_and_writes_only_to_its_volumes(render
     try:
         server.wait_ready(readiness)
         assert _get(server.url(liveness)) == 200
-        request = urllib.request.Request(
-            server.url("/api/model_registry/v1/registered_models"), method="POST",
-            data=b'{"name": "k8s-probe-model"}', headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 201
+        assert _post_model(server, "k8s-probe-model") == 201
         # The SQLite file lives on the claim; nothing lands in the read-only root (the workdir).
         assert os.path.exists(server.env["MR_DB_FILE"])
         assert os.path.dirname(server.env["MR_DB_FILE"]) == server.mounts[DATA_DIR]
-        assert os.listdir(server.workdir) == []
+        assert server.root_writes() == []
 
         # The database gone: not ready any more, but still alive, so not restarted.
         shutil.rmtree(server.mounts[DATA_DIR])
@@ -337,5 +363,33 @@ def test_base_container_answers_its_probes_and_writes_only_to_its_volumes(render
         assert _get(server.url(liveness)) == 200
     finally:
         assert server.stop() == 0
-    assert os.listdir(server.workdir) == []
+    assert server.root_writes() == []
 
+
+@pytest.mark.skipif(not os.environ.get("MR_TEST_DATABASE_URL"),
+                    reason="needs MR_TEST_DATABASE_URL (scripts/test.sh's manifests suite starts one)")
+def test_db_overlay_replicas_start_together_on_one_database_from_the_secret(rendered, image, tmp_path):
+    """As many servers as the overlay's replicas, started at once as its container spec says,
+    the Secret's URL naming one fresh PostgreSQL database: all become ready, a write through
+    one is read through every other, and none writes to the read-only root."""
+    docs = documents(rendered["db"])
+    container = container_of(docs)
+    replicas = find(docs, "Deployment")["spec"]["replicas"]
+    url = _postgres_url_for(str(tmp_path / "overlay-db"))
+    servers = []
+    try:
+        for index in range(replicas):
+            servers.append(ContainerLikeServer(container, image, str(tmp_path / f"pod{index}"),
+                                               secrets={(SECRET_NAME, "database-url"): url}))
+        for server in servers:
+            server.wait_ready(container["readinessProbe"]["httpGet"]["path"], timeout=30)
+            assert _get(server.url(container["livenessProbe"]["httpGet"]["path"])) == 200
+        for index, server in enumerate(servers):
+            assert _post_model(server, f"through-pod{index}") == 201
+        for server in servers:
+            assert _model_names(server) == {f"through-pod{i}" for i in range(replicas)}
+    finally:
+        codes = [server.stop() for server in servers]
+    assert codes == [0] * replicas
+    for server in servers:
+        assert server.root_writes() == []
