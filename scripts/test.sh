@@ -3,7 +3,10 @@
 # black-box HTTP tests and the official-client conformance tests (pytest; one suite per client
 # generation), once against the release binary and once against an ASan+UBSan binary, the Docker
 # recipe check, and the optional extra suites tests/schemathesis/run.sh and fuzz/run.sh --ci when
-# they exist. Missing Debian packages are installed first (as root) and the Python venvs are created.
+# they exist. On PostgreSQL (a throw-away cluster, scripts/pg-test-cluster.sh): the postgres
+# suite (contract tests, part of tests/integration, the replica tests), both conformance suites
+# and schemathesis. Missing Debian packages are installed first (as root) and the Python venvs
+# are created.
 #
 # Usage: scripts/test.sh [--no-asan]
 #   --no-asan   skip the sanitizer build and its suites (they are reported as skipped)
@@ -191,6 +194,18 @@ suite_manifests() {
   suite_pytest tests/manifests "$BUILD_DIR/model-registry" no "$venv"
 }
 
+# Another suite (`pytest DIR BINARY no VENV`, `extra bash tests/schemathesis/run.sh`) with
+# every server on PostgreSQL: a throw-away cluster whose URL goes into MR_TEST_DATABASE_URL,
+# from which each server gets a fresh database of its own (tests/conftest.py, run.sh).
+suite_with_postgres() {
+  local url
+  url="$("$SCRIPT_DIR/pg-test-cluster.sh" start)"
+  # shellcheck disable=SC2064  # expand now: the variable is local
+  trap "'$SCRIPT_DIR/pg-test-cluster.sh' stop '$url'" EXIT
+  export MR_TEST_DATABASE_URL="$url"
+  ("suite_$1" "${@:2}")  # a subshell: suite_pytest sets its own EXIT trap
+}
+
 if [[ "${1:-}" == "--suite" ]]; then
   shift
   cd "$REPO_ROOT"
@@ -310,6 +325,20 @@ if passed_suite unit && passed_suite deps; then
   run_suite postgres 900 "$SELF" --suite postgres
 else
   record FAIL postgres "not run: deps or unit failed"
+fi
+# The official clients and schemathesis again, with the server on PostgreSQL.
+if passed_suite build && passed_suite deps && passed_suite venv; then
+  run_suite conformance-pg 600 "$SELF" --suite with_postgres pytest tests/conformance \
+    "$BUILD_DIR/model-registry" no "$VENV_DIR"
+  run_suite conformance-v1-pg 900 "$SELF" --suite with_postgres pytest tests/conformance \
+    "$BUILD_DIR/model-registry" no "$VENV_V1_DIR"
+  if [[ -f tests/schemathesis/run.sh ]]; then
+    run_suite schemathesis-pg 900 "$SELF" --suite with_postgres extra bash tests/schemathesis/run.sh
+  fi
+else
+  for name in conformance-pg conformance-v1-pg schemathesis-pg; do
+    record FAIL "$name" "not run: build, deps or venv failed"
+  done
 fi
 if passed_suite build && passed_suite deps; then
   run_suite ui-browser 600 "$SELF" --suite ui_browser

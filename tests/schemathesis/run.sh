@@ -38,6 +38,8 @@
 #                     lambdas in several threads, CPython gh-106905; seen in a CI run)
 #   ST_REPORT_DIR     keep the JUnit and NDJSON reports here, one subdirectory per version
 #                     (default: a temp dir, removed)
+#   MR_TEST_DATABASE_URL  a PostgreSQL server (scripts/pg-test-cluster.sh): the server runs on
+#                     a fresh database created in it (and dropped at the end) instead of SQLite
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,20 +87,43 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mr-schemathesis.XXXXXX")"
 server_pid=""
+pg_database=""
 cleanup() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$pg_database" ]]; then
+    psql "$MR_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$pg_database\"" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# On PostgreSQL: a database of its own in the server of MR_TEST_DATABASE_URL (a URI or a
+# key=value string), named like tests/conftest.py's so one cluster can hold both.
+database_args=()
+if [[ -n "${MR_TEST_DATABASE_URL:-}" ]]; then
+  pg_database="mr_schemathesis_${work##*.}"
+  psql "$MR_TEST_DATABASE_URL" -qc "CREATE DATABASE \"$pg_database\"" >/dev/null \
+    || die "cannot create database $pg_database"
+  if [[ "$MR_TEST_DATABASE_URL" == *://* ]]; then
+    rest="${MR_TEST_DATABASE_URL#*://}"
+    query=""
+    [[ "$rest" != *\?* ]] || query="?${rest#*\?}"
+    database_url="${MR_TEST_DATABASE_URL%%://*}://${rest%%/*}/$pg_database$query"
+  else
+    database_url="$MR_TEST_DATABASE_URL dbname=$pg_database"
+  fi
+  database_args=(--database-url "$database_url")
+  echo "schemathesis: on PostgreSQL, database $pg_database"
+fi
+
 # An ephemeral port: bind to 0, read it back, release it for the server.
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$binary" serve --hostname 127.0.0.1 --port "$port" --db-file "$work/registry.db" \
-  >"$work/server.log" 2>&1 &
+  "${database_args[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 origin="http://127.0.0.1:$port"
 health="$origin/api/model_registry/v1/readyz/health"
