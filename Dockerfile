@@ -7,6 +7,9 @@
 # HTTPS: mount a certificate and key and set MR_TLS_CERT and MR_TLS_KEY (docs/OPERATIONS.md, "TLS");
 # the HEALTHCHECK's `model-registry healthcheck` then speaks HTTPS too.
 #
+# Kubernetes: manifests/kustomize runs this image; tests/manifests checks their user id, port,
+# binary path and data directory against this file (docs/DEPLOYMENT.md, "Kubernetes").
+#
 # scripts/docker-build-check.py replays this file without a Docker engine (CI runs its static
 # and runtime checks; `--full` replays the build stage). It runs the build stage's RUN lines
 # on the host, so keep them free of commands that would harm a host (no rm -rf of system dirs).

@@ -279,7 +279,7 @@ class ContainerLikeServer:
     each mounted directory to a temp dir, and the image's own paths to a stand-in for its
     read-only root file system (`rootfs`, which must stay empty)."""
 
-    def __init__(self, container, image, root, secrets=None):
+    def __init__(self, container, image, root, secrets=None, extra_env=None):
         self.mounts = {path: os.path.join(root, "mount" + path.replace("/", "_"))
                        for path in [m["mountPath"] for m in container.get("volumeMounts", [])]}
         self.workdir = os.path.join(root, "workdir")
@@ -301,6 +301,7 @@ class ContainerLikeServer:
                         break
                 else:
                     env[name] = self.rootfs + value
+        env.update(extra_env or {})
         self.port = free_port()
         env.update(MR_HOSTNAME="127.0.0.1", MR_PORT=str(self.port),
                    TMPDIR=self.mounts.get("/tmp", ""), PATH=os.environ.get("PATH", ""))
@@ -364,6 +365,22 @@ def test_base_container_answers_its_probes_and_writes_only_to_its_volumes(render
     finally:
         assert server.stop() == 0
     assert server.root_writes() == []
+
+
+def test_probes_need_no_token_when_authentication_is_on(rendered, image, tmp_path):
+    container = container_of(documents(rendered["base"]))
+    tokens = tmp_path / "tokens"
+    subprocess.run([binary_path(), "token", "new", "ci", "--role", "write", "--file", str(tokens)],
+                   check=True, capture_output=True, timeout=30)
+    server = ContainerLikeServer(container, image, str(tmp_path / "pod"),
+                                 extra_env={"MR_AUTH_TOKENS_FILE": str(tokens)})
+    try:
+        server.wait_ready(container["readinessProbe"]["httpGet"]["path"])
+        assert _get(server.url(container["livenessProbe"]["httpGet"]["path"])) == 200
+        # Authentication is on: the API itself wants a token.
+        assert _get(server.url("/api/model_registry/v1/registered_models")) == 401
+    finally:
+        server.stop()
 
 
 @pytest.mark.skipif(not os.environ.get("MR_TEST_DATABASE_URL"),
