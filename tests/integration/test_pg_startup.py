@@ -197,41 +197,55 @@ class LateForwarder:
         self.thread.join(timeout=10)
 
 
-def wait_healthy(proc, port, log_path):
-    deadline = time.monotonic() + EXIT_BOUND
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, open(log_path).read()
-        try:
-            if requests.get(f"http://127.0.0.1:{port}{API}/readyz/health", timeout=1,
-                            headers={"Connection": "close"}).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become healthy: " + open(log_path).read())
+class Server:
+    """`serve` on `database_url`, its stdout and stderr in a log file; `started()` waits for
+    health (bounded), and the context ends the process."""
+
+    def __init__(self, tmp_path, database_url, *extra):
+        self.log_path = str(tmp_path / "server.log")
+        cmd = serve_command(tmp_path, database_url, *extra)
+        self.api = f"http://127.0.0.1:{cmd[cmd.index('--port') + 1]}{API}"
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+    def log(self):
+        with open(self.log_path) as log:
+            return log.read()
+
+    def started(self):
+        deadline = time.monotonic() + EXIT_BOUND
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log()
+            try:
+                if requests.get(self.api + "/readyz/health", timeout=1,
+                                headers={"Connection": "close"}).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("server did not become healthy: " + self.log())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.proc.terminate()
+        self.proc.wait(timeout=EXIT_BOUND)
 
 
 @needs_cluster
 def test_retry_serves_once_the_database_becomes_reachable(tmp_path):
     database = database_of(_postgres_url_for(str(tmp_path / "late.db")))
     forwarder = LateForwarder(delay=2.0)
-    port = free_port()
-    log_path = str(tmp_path / "server.log")
     url = f"postgresql://postgres@127.0.0.1:{forwarder.port}/{database}"
-    cmd = serve_command(tmp_path, url, "--db-connect-retry", "30")
-    cmd[cmd.index("--port") + 1] = str(port)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_healthy(proc, port, log_path)
-        created = requests.post(f"http://127.0.0.1:{port}{API}/registered_models",
-                                json={"name": "after-the-wait"}, timeout=30)
-        assert created.status_code == 201, created.text
+        with Server(tmp_path, url, "--db-connect-retry", "30") as server:
+            created = requests.post(server.started().api + "/registered_models",
+                                    json={"name": "after-the-wait"}, timeout=30)
+            assert created.status_code == 201, created.text
     finally:
-        proc.terminate()
-        proc.wait(timeout=EXIT_BOUND)
         forwarder.stop()
-    lines = open(log_path).read().splitlines()
+    lines = server.log().splitlines()
     waits = [line for line in lines if line.startswith("model-registry: waiting for the database")]
     assert waits and "attempt 1, " in waits[0], lines
     assert any("listening on http://127.0.0.1" in line for line in lines), lines
@@ -244,14 +258,6 @@ def test_the_pool_never_holds_more_than_max_connections(tmp_path):
     max_connections = 2
     database_url = _postgres_url_for(str(tmp_path / "pool.db"))
     database = database_of(database_url)
-    port = free_port()
-    log_path = str(tmp_path / "server.log")
-    cmd = serve_command(tmp_path, database_url, "--db-max-connections", str(max_connections),
-                        "--threads", "16")
-    cmd[cmd.index("--port") + 1] = str(port)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}{API}"
     held = []
     stop = threading.Event()
 
@@ -261,7 +267,7 @@ def test_the_pool_never_holds_more_than_max_connections(tmp_path):
                                  f"WHERE datname = '{database}' "
                                  "AND application_name = 'model-registry'")))
 
-    def client(index):
+    def client(api, index):
         codes = []
         with requests.Session() as session:
             for n in range(8):
@@ -274,21 +280,19 @@ def test_the_pool_never_holds_more_than_max_connections(tmp_path):
                 codes.append(r.status_code)
         return codes
 
-    try:
-        wait_healthy(proc, port, log_path)
+    with Server(tmp_path, database_url, "--db-max-connections", str(max_connections),
+                "--threads", "16") as server:
+        api = server.started().api
         sampler = threading.Thread(target=sample)
         sampler.start()
         try:
             with ThreadPoolExecutor(48) as pool:
-                codes = [c for cs in pool.map(client, range(48)) for c in cs]
+                codes = [c for cs in pool.map(lambda i: client(api, i), range(48)) for c in cs]
         finally:
             stop.set()
             sampler.join(timeout=EXIT_BOUND)
         listed = requests.get(api + "/registered_models", params={"pageSize": 1000},
                               timeout=30).json()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=EXIT_BOUND)
     assert codes == [201, 200] * 4 * 48
     assert len(listed["items"]) == 4 * 48
     # The server's sessions are visible by name, and never more than the bound.
