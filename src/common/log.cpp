@@ -2,8 +2,14 @@
 
 #include <sys/time.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <thread>
+
+#include "common/json_string.h"
 
 namespace mr {
 namespace {
@@ -22,38 +28,6 @@ const char* LevelName(LogLevel level) {
   return "error";
 }
 
-void AppendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 // Text values are bare when they are simple, else JSON-quoted, so a value can
 // never break the line or forge another key.
 void AppendTextValue(std::string& out, std::string_view text) {
@@ -68,21 +42,106 @@ void AppendTextValue(std::string& out, std::string_view text) {
   }
 }
 
-std::string Now() {
+// "2026-11-30T05:40:22.123Z". The part up to the seconds changes once a
+// second, so each thread keeps it rather than calling gmtime_r per line
+// (glibc takes a process-wide lock in it).
+void AppendNow(std::string& out) {
+  thread_local time_t cached_second = -1;
+  thread_local char cached_prefix[24];
   timeval tv{};
   gettimeofday(&tv, nullptr);
-  std::tm utc{};
-  gmtime_r(&tv.tv_sec, &utc);
-  char text[40];
-  size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(tv.tv_usec / 1000));
-  return text;
+  if (tv.tv_sec != cached_second) {
+    std::tm utc{};
+    gmtime_r(&tv.tv_sec, &utc);
+    std::strftime(cached_prefix, sizeof cached_prefix, "%Y-%m-%dT%H:%M:%S", &utc);
+    cached_second = tv.tv_sec;
+  }
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(tv.tv_usec / 1000));
+  out += cached_prefix;
+  out += millis;
 }
 
-std::mutex& WriteMutex() {
-  static std::mutex mu;
-  return mu;
-}
+// The background writer. Lines gather in `pending_`; the writer thread wakes
+// when the first one arrives, lets more gather for kGatherTime and writes
+// them together. Never destroyed, so that threads still logging while the
+// process exits find it intact.
+class LineSink {
+ public:
+  static constexpr auto kGatherTime = std::chrono::milliseconds(10);
+  static constexpr size_t kMaxPending = 1 << 20;
+
+  void Append(std::FILE* out, std::string_view line, bool write_now) {
+    bool flush_here = write_now;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      out_ = out;
+      pending_.append(line);
+      // Backpressure: a log reader slower than the requests slows the
+      // requests down instead of growing this buffer.
+      if (pending_.size() > kMaxPending) flush_here = true;
+      if (!flush_here && !wake_requested_) {
+        wake_requested_ = true;
+        StartWriterOnce();
+        wake_.notify_one();
+      }
+    }
+    if (flush_here) Flush();
+  }
+
+  void Flush() {
+    std::lock_guard<std::mutex> write_lock(write_mu_);  // keeps batches in order
+    std::FILE* out;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (pending_.empty()) return;
+      writing_.swap(pending_);
+      out = out_;
+    }
+    std::fwrite(writing_.data(), 1, writing_.size(), out);
+    std::fflush(out);
+    writing_.clear();
+  }
+
+ private:
+  void StartWriterOnce() {
+    if (writer_started_) return;
+    writer_started_ = true;
+    std::atexit([] { Sink().Flush(); });
+    std::thread([this] { RunWriter(); }).detach();
+  }
+
+  void RunWriter() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [this] { return wake_requested_; });
+      }
+      std::this_thread::sleep_for(kGatherTime);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        wake_requested_ = false;
+      }
+      Flush();
+    }
+  }
+
+ public:
+  static LineSink& Sink() {
+    static LineSink* sink = new LineSink;
+    return *sink;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::string pending_;          // guarded by mu_
+  bool wake_requested_ = false;  // guarded by mu_
+  bool writer_started_ = false;  // guarded by mu_
+  std::FILE* out_ = stderr;      // guarded by mu_
+  std::mutex write_mu_;
+  std::string writing_;  // guarded by write_mu_
+};
 
 }  // namespace
 
@@ -111,10 +170,8 @@ void Logger::Configure(LogFormat format, LogLevel level, std::FILE* out) {
   logger.out_ = out;
 }
 
-std::string Logger::Format(LogLevel level, std::string_view message,
-                           const std::vector<LogField>& fields, std::string_view time) const {
-  std::string line;
-  line.reserve(256);
+void Logger::Format(std::string& line, LogLevel level, std::string_view message,
+                    const LogField* fields, size_t field_count, std::string_view time) const {
   if (format_ == LogFormat::kJson) {
     line += "{\"time\":";
     AppendJsonString(line, time);
@@ -122,7 +179,8 @@ std::string Logger::Format(LogLevel level, std::string_view message,
     line += LevelName(level);
     line += "\",\"msg\":";
     AppendJsonString(line, message);
-    for (const LogField& field : fields) {
+    for (size_t i = 0; i < field_count; ++i) {
+      const LogField& field = fields[i];
       line += ',';
       AppendJsonString(line, field.key);
       line += ':';
@@ -133,29 +191,35 @@ std::string Logger::Format(LogLevel level, std::string_view message,
       }
     }
     line += '}';
-    return line;
+    return;
   }
   line += time;
   line += ' ';
   line += LevelName(level);
   line += ' ';
   AppendTextValue(line, message);
-  for (const LogField& field : fields) {
+  for (size_t i = 0; i < field_count; ++i) {
+    const LogField& field = fields[i];
     line += ' ';
     line += field.key;
     line += '=';
     AppendTextValue(line, field.value);
   }
-  return line;
 }
 
-void Logger::Write(LogLevel level, std::string_view message, const std::vector<LogField>& fields) {
+void Logger::Write(LogLevel level, std::string_view message, const LogField* fields,
+                   size_t field_count) {
   if (!Enabled(level)) return;
-  std::string line = Format(level, message, fields, Now());
+  thread_local std::string time;
+  thread_local std::string line;
+  time.clear();
+  AppendNow(time);
+  line.clear();
+  Format(line, level, message, fields, field_count, time);
   line += '\n';
-  std::lock_guard<std::mutex> lock(WriteMutex());
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+  LineSink::Sink().Append(out_, line, level >= LogLevel::kWarn);
 }
+
+void Logger::Flush() { LineSink::Sink().Flush(); }
 
 }  // namespace mr

@@ -36,7 +36,4 @@ class JsonWriter {
   bool first_ = true;
 };
 
-// Appends `value` as a quoted JSON string. Invalid UTF-8 becomes U+FFFD.
-void AppendJsonString(std::string& out, std::string_view value);
-
 }  // namespace mr::http

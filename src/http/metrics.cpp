@@ -31,6 +31,15 @@ std::string Number(double value) {
   return text;
 }
 
+std::string_view MethodLabel(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                "PATCH", "DELETE", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 void Header(std::string& out, const char* name, const char* type, const char* help) {
   out += "# HELP ";
   out += name;
@@ -49,8 +58,8 @@ void Metrics::RequestFinished(std::string_view operation, std::string_view metho
                               double seconds) {
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{std::string(operation), std::string(method), status}];
-  Histogram& h = durations_[std::string(operation)];
+  ++requests_[{operation, MethodLabel(method), status}];
+  Histogram& h = durations_[operation];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   }

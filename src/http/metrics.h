@@ -30,7 +30,10 @@ class Metrics {
 
   void RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
   // `operation` is the operationId, or a fixed word for requests that reach
-  // no operation ("notFound", "health", "ui", ...): the label set stays small.
+  // no operation ("notFound", "health", "ui", ...), in storage that lives as
+  // long as the process: it is kept as a view. Methods other than the seven
+  // the API uses count as "other", so the label set stays small whatever
+  // clients send.
   void RequestFinished(std::string_view operation, std::string_view method, int status,
                        double seconds);
   // Called by transports that know their connections.
@@ -52,9 +55,10 @@ class Metrics {
   std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> open_connections_{0};
   mutable std::mutex mu_;
-  // (operation, method, status) -> requests; guarded by mu_.
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> durations_;  // by operation; guarded by mu_
+  // (operation, method, status) -> requests; guarded by mu_. Views of static
+  // storage, so counting a request allocates nothing once its key exists.
+  std::map<std::tuple<std::string_view, std::string_view, int>, uint64_t> requests_;
+  std::map<std::string_view, Histogram> durations_;  // by operation; guarded by mu_
 };
 
 }  // namespace mr::http

@@ -219,22 +219,29 @@ Response RequestHandler::Observe(const Request& req, RequestContext& ctx, size_t
   Logger& log = Logger::Get();
   LogLevel level = res.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
   if (log.Enabled(level)) {
+    char status[8];
     char duration[32];
+    char bytes[24];
+    std::snprintf(status, sizeof status, "%d", res.status);
     std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
-    std::vector<LogField> fields = {
+    std::snprintf(bytes, sizeof bytes, "%zu", res.body.size());
+    std::string_view path = ctx.path_template;
+    if (path.empty()) path = std::string_view(req.path).substr(0, 256);
+    LogField fields[] = {
         {"method", req.method},
-        {"path", ctx.path_template.empty() ? req.path.substr(0, 256) : ctx.path_template},
-        {"operation", std::string(ctx.operation)},
-        {"status", std::to_string(res.status), true},
+        {"path", path},
+        {"operation", ctx.operation},
+        {"status", status, true},
         {"duration_ms", duration, true},
-        {"bytes", std::to_string(res.body.size()), true},
+        {"bytes", bytes, true},
         {"request_id", ctx.request_id},
-        {"principal", ctx.principal.name.empty() ? "-" : ctx.principal.name},
+        {"principal", ctx.principal.name.empty() ? "-" : std::string_view(ctx.principal.name)},
+        // A server error's message says what broke; client errors are the
+        // client's business and stay out of the log.
+        {"error", std::string_view(res.body).substr(0, 512)},
     };
-    // A server error's message says what broke; client errors are the
-    // client's business and stay out of the log.
-    if (res.status >= 500) fields.push_back({"error", res.body.substr(0, 512)});
-    log.Write(level, "request", fields);
+    const size_t field_count = std::size(fields) - (res.status >= 500 ? 0 : 1);
+    log.Write(level, "request", fields, field_count);
   }
   return res;
 }

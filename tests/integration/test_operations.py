@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -47,9 +48,17 @@ def call(srv, method, path, token=None, body=None, headers=None):
     return requests.request(method, srv.url + path, json=body, headers=h, timeout=10)
 
 
-def log_lines(srv):
-    with open(srv.log_path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.startswith("{")]
+def log_lines(srv, wait_for=None):
+    """The server's JSON log lines; with `wait_for`, first waits (up to 5 s) until
+    some line matches it: request lines reach the file a few milliseconds after the
+    answer (docs/OPERATIONS.md, "Logs")."""
+    deadline = time.monotonic() + 5
+    while True:
+        with open(srv.log_path, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f if line.startswith("{")]
+        if wait_for is None or any(wait_for(line) for line in lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
 
 
 def test_token_file_holds_digests_not_tokens(secured):
@@ -121,7 +130,7 @@ def test_request_log_lines_name_the_principal_and_never_the_token(secured):
     assert resp.status_code == 201
     assert resp.headers["X-Request-Id"] == "trace-42"
     call(secured, "GET", V1 + "/registered_models/999", token=token)
-    lines = log_lines(secured)
+    lines = log_lines(secured, wait_for=lambda line: line.get("operation") == "getRegisteredModel")
     create = [line for line in lines if line.get("request_id") == "trace-42"]
     assert len(create) == 1
     line = create[0]
@@ -214,6 +223,35 @@ def test_metrics_parse_and_counters_move(server):
     assert sample(after, "model_registry_build_info", "model_registry_build_info") == 1
     db = [name for name in after if name.startswith("model_registry_db_")]
     assert db, "no database statistics"
+
+
+def test_unknown_methods_share_one_metrics_label(server):
+    # Each distinct method a client invents must not become a label of its own.
+    for method in ("BREW", "PROPFIND", "X" * 40):
+        resp = requests.request(method, server.api + "/registered_models", timeout=10)
+        assert 400 <= resp.status_code < 500
+    families = metrics(server)
+    methods = {s.labels["method"] for s in families["model_registry_http_requests"].samples}
+    assert "other" in methods
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+
+
+def test_every_request_under_load_gets_its_log_line(tmp_path):
+    srv = RegistryServer(str(tmp_path / "r.db"), extra_args=["--log-format", "json"]).start()
+    per_thread, threads = 150, 8
+    try:
+        def burst(n):
+            with requests.Session() as s:
+                for i in range(per_thread):
+                    s.get(srv.api + "/registered_models/1", timeout=10,
+                          headers={"X-Request-Id": f"burst-{n}-{i}"})
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(burst, range(threads)))
+    finally:
+        srv.stop()  # a normal exit writes every gathered line
+    ids = [line.get("request_id", "") for line in log_lines(srv)]
+    burst_ids = [i for i in ids if i.startswith("burst-")]
+    assert len(burst_ids) == len(set(burst_ids)) == per_thread * threads
 
 
 def test_cors_allow_list_narrows_origins(tmp_path):
