@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -252,6 +253,64 @@ def test_every_request_under_load_gets_its_log_line(tmp_path):
     ids = [line.get("request_id", "") for line in log_lines(srv)]
     burst_ids = [i for i in ids if i.startswith("burst-")]
     assert len(burst_ids) == len(set(burst_ids)) == per_thread * threads
+
+
+def test_a_log_reader_that_stops_stalls_requests_and_loses_no_line(tmp_path):
+    # stderr is a pipe nobody reads: once the pipe (64 KiB) and the server's 1 MiB of
+    # gathered lines are full, requests wait for the reader instead of memory growing or
+    # lines being dropped; when the reader comes back, everything flows again.
+    from conftest import free_port
+    port = free_port()
+    proc = subprocess.Popen([binary_path(), "serve", "--hostname", "127.0.0.1", "--port",
+                             str(port), "--db-file", str(tmp_path / "r.db")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/api/model_registry/v1/registered_models/1"
+    request_id = "r" * 120  # long ids make long lines
+    sent, stalled = 0, None
+    drained = []
+    reader = threading.Thread(target=lambda: drained.append(proc.stderr.read()))
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/readyz/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        with requests.Session() as s:
+            while sent < 12000:
+                holder = {}
+
+                def one():
+                    holder["status"] = s.get(url, timeout=30,
+                                             headers={"X-Request-Id": f"{request_id}{sent}"}
+                                             ).status_code
+                worker = threading.Thread(target=one)
+                worker.start()
+                worker.join(2)
+                sent += 1
+                if worker.is_alive():
+                    stalled = worker
+                    break
+                assert holder["status"] == 404
+            assert stalled is not None, "requests never waited for the log reader"
+            reader.start()
+            stalled.join(10)
+            assert not stalled.is_alive(), "the request stayed stuck after the reader came back"
+            assert s.get(url, timeout=10, headers={"X-Request-Id": "after"}).status_code == 404
+    finally:
+        if not reader.is_alive() and not drained:
+            reader.start()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        reader.join(10)
+    text = drained[0].decode()
+    lines = [line for line in text.splitlines() if f"request_id={request_id}" in line]
+    for i in range(sent):
+        assert f"request_id={request_id}{i} " in text, i
+    assert "request_id=after " in text
+    # The requests stalled once about 1 MiB (plus the pipe's 64 KiB) was waiting.
+    waiting = sum(len(line) + 1 for line in lines)
+    assert 1 << 20 < waiting < 3 << 20, waiting
 
 
 def test_cors_allow_list_narrows_origins(tmp_path):
