@@ -302,6 +302,15 @@ def test_create_nested_run_with_id_updates_that_run(api, experiment):
     assert expect_json(get(api, f"/experiment_runs/{run['id']}"), 200)["description"] == "after"
 
 
+def test_create_nested_run_with_id_resets_an_absent_status_to_running(api, experiment):
+    run = create_run(api, experiment["id"], status="FINISHED")
+    assert run["status"] == "FINISHED"
+    updated = expect_json(post(api, f"/experiments/{experiment['id']}/experiment_runs",
+                               {"id": run["id"], "experimentId": experiment["id"],
+                                "name": run["name"]}), 201)
+    assert updated["status"] == "RUNNING" and updated["state"] == "LIVE"
+
+
 def test_nested_run_list(server):
     api = server.api
     e1, e2 = create_experiment(api), create_experiment(api)

@@ -413,6 +413,21 @@ def test_nested_create_with_id_updates_the_version(shared_server):
     assert len(list_body(api, f"/registered_models/{rm['id']}/versions")["items"]) == 1
 
 
+def test_nested_create_with_id_resets_an_absent_state_to_live(shared_server):
+    # The full body takes the create defaults before the merge (§11.2), unlike PATCH.
+    api = shared_server.api
+    rm = create_rm(api)
+    mv = create_mv(api, rm["id"], name="v1", state="ARCHIVED")
+    assert mv["state"] == "ARCHIVED"
+    resp = post(api, f"/registered_models/{rm['id']}/versions",
+                {"id": mv["id"], "name": "v1", "registeredModelId": rm["id"]})
+    assert expect_json(resp, 201)["state"] == "LIVE"
+    kept = post(api, f"/registered_models/{rm['id']}/versions",
+                {"id": mv["id"], "name": "v1", "registeredModelId": rm["id"],
+                 "state": "ARCHIVED"})
+    assert expect_json(kept, 201)["state"] == "ARCHIVED"
+
+
 def test_nested_create_under_missing_model_is_404(shared_server):
     resp = post(shared_server.api, "/registered_models/987654321/versions",
                 {"name": "v1", "registeredModelId": "987654321"})
