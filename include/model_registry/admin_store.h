@@ -32,6 +32,17 @@ struct StoredLink {
   int64_t artifact_id = 0;
 };
 
+// What `model-registry migrate` did.
+struct MigrationReport {
+  int from_version = 0;  // 0: the database was new
+  int to_version = 0;
+};
+
+enum class AdminOpenMode {
+  kReadExisting,     // the database must exist and is only read, never migrated
+  kCreateOrMigrate,  // created if missing and migrated, as by `serve`
+};
+
 // One consistent, read-only view of the whole database.
 class DatabaseSnapshot {
  public:

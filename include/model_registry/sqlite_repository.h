@@ -49,23 +49,14 @@ int LatestSchemaVersion();
 
 // --- Admin access (model-registry backup / export / import / migrate) ---
 
-struct MigrationReport {
-  int from_version = 0;  // 0: the database was new
-  int to_version = 0;
-};
-
 // Opens (creating if needed) and applies every pending migration, without
 // starting a repository. Safe while a server runs on the same file: each
 // migration is one transaction. Errors: kUnavailable as OpenSqliteRepository.
 Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options);
 
-enum class AdminOpenMode {
-  kReadExisting,     // the file must exist; opened read-only, never migrated
-  kCreateOrMigrate,  // created if missing and migrated, as by `serve`, and
-                     // locked like a server's file: fails while a server runs on it
-};
-
 // Opens `options.path` for whole-database operations (admin_store.h).
+// kReadExisting: the file must exist, opened read-only; kCreateOrMigrate:
+// locked like a server's file, so it fails while a server runs on it.
 // Errors: kUnavailable when it cannot be opened (or, for kReadExisting, does
 // not exist or is not a registry database).
 Result<std::unique_ptr<AdminStore>> OpenSqliteAdminStore(const SqliteOptions& options,

@@ -25,352 +25,22 @@
 
 #include "model_registry/entity_spec.h"
 #include "postgres/schema.h"
+#include "postgres/session.h"
 #include "storage/entity_rows.h"
 
 namespace mr {
 namespace {
 
-using Param = std::optional<std::string>;
-using Params = std::vector<Param>;
-
-// What pg_stat_activity shows for this server's connections (docs/DEPLOYMENT.md).
-constexpr char kApplicationName[] = "model-registry";
-
-// Any application-chosen constant; replicas share it to migrate one at a time.
-constexpr int64_t kMigrationLockKey = 0x6d72'7265'6769'7374;  // "mregist"
-
-using storage::kEntityColumns;
-using storage::Tables;
-using storage::TablesFor;
-
-// libpq's messages span lines ("...failed: Connection refused\n\tIs the server
-// running..."); the server logs and exits on one line.
-std::string OneLine(const char* message) {
-  std::string out;
-  bool space = false;
-  for (const char* p = message; p != nullptr && *p != '\0'; ++p) {
-    if (*p == '\n' || *p == '\t' || *p == ' ' || *p == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += *p;
-  }
-  return out;
-}
-
-struct PgError : std::runtime_error {
-  PgError(std::string state, const std::string& message)
-      : std::runtime_error(message), sqlstate(std::move(state)) {}
-  std::string sqlstate;  // empty when the connection failed
-};
-
-bool IsRetryable(const PgError& e) { return e.sqlstate == "40001" || e.sqlstate == "40P01"; }
-
-Status Translate(const PgError& e, const Entity* entity = nullptr) {
-  if (e.sqlstate == "23505") {
-    if (entity != nullptr) {
-      return Status::AlreadyExists(std::string(SpecFor(entity->kind).display_name) + " with name " +
-                                   entity->name + " already exists");
-    }
-    return Status::AlreadyExists(e.what());
-  }
-  if (e.sqlstate == "22P02" || e.sqlstate == "22003") {
-    return Status::InvalidArgument(std::string("invalid filter query: ") + e.what());
-  }
-  if (e.sqlstate == "22021") {  // a value that is not valid UTF-8
-    return Status::InvalidArgument(std::string("invalid text: ") + e.what());
-  }
-  if (e.sqlstate == "57014") {
-    return Status::Unavailable(
-        "query exceeded the query timeout; narrow the filterQuery or ask "
-        "for a smaller pageSize");
-  }
-  if (e.sqlstate.empty() || IsRetryable(e) || e.sqlstate.rfind("08", 0) == 0 ||
-      e.sqlstate.rfind("53", 0) == 0 || e.sqlstate.rfind("57P", 0) == 0) {
-    return Status::Unavailable(std::string("database unavailable: ") + e.what());
-  }
-  return Status::Internal(std::string("database error: ") + e.what());
-}
-
-// '?' -> $1, $2, ... outside quoted literals (which only trusted text has).
-std::string NumberPlaceholders(const std::string& sql) {
-  std::string out;
-  out.reserve(sql.size() + 16);
-  int next = 1;
-  bool quoted = false;
-  for (char c : sql) {
-    if (c == '\'') quoted = !quoted;
-    if (c == '?' && !quoted) {
-      out += '$';
-      out += std::to_string(next++);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string DoubleText(double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  return buf;
-}
-
-Param ParamOf(const filter::SqlParam& param) {
-  if (const auto* i = std::get_if<int64_t>(&param)) return std::to_string(*i);
-  if (const auto* d = std::get_if<double>(&param)) return DoubleText(*d);
-  return std::get<std::string>(param);
-}
-
-using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
-
-// One libpq connection. Used by one thread at a time (the pool guarantees it).
-class PgConnection {
- public:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {
-    // Notices ("relation already exists, skipping") are not errors; libpq
-    // would print each one to stderr.
-    if (conn_ != nullptr)
-      PQsetNoticeProcessor(
-          conn_, [](void*, const char*) {}, nullptr);
-  }
-  ~PgConnection() { PQfinish(conn_); }
-  PgConnection(const PgConnection&) = delete;
-  PgConnection& operator=(const PgConnection&) = delete;
-
-  bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
-
-  // Runs one parameterized statement written with '?' placeholders.
-  ResultPtr Exec(const std::string& sql, const Params& params = {}) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-    std::string numbered = NumberPlaceholders(sql);
-    return Check(PQexecParams(conn_, numbered.c_str(), static_cast<int>(values.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0));
-  }
-
-  // Runs trusted text that may hold several statements (migrations, BEGIN).
-  void ExecScript(const char* sql) { Check(PQexec(conn_, sql)); }
-
- private:
-  ResultPtr Check(PGresult* raw) {
-    ResultPtr result(raw, PQclear);
-    ExecStatusType status = raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
-    const char* state = raw == nullptr ? nullptr : PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-    const char* message = raw == nullptr ? PQerrorMessage(conn_) : PQresultErrorMessage(raw);
-    throw PgError(state == nullptr ? "" : state, OneLine(message));
-  }
-
-  PGconn* conn_;
-};
-
-int64_t Int64At(const PGresult* r, int row, int col) {
-  return std::strtoll(PQgetvalue(r, row, col), nullptr, 10);
-}
-
-class PgQueries {
- public:
-  explicit PgQueries(PgConnection& conn) : conn_(conn) {}
-
-  Result<Entity> Get(StorageClass storage, int64_t id) {
-    ResultPtr r = conn_.Exec(std::string("SELECT ") + kEntityColumns + " FROM " +
-                                 TablesFor(storage).entity + " e WHERE e.id = ?",
-                             {std::to_string(id)});
-    if (PQntuples(r.get()) == 0) return Status::NotFound("no entity with id " + std::to_string(id));
-    std::vector<Entity> rows{ReadEntity(r.get(), 0)};
-    LoadProperties(storage, rows);
-    return std::move(rows.front());
-  }
-
-  Result<ListPage> List(const ListQuery& q) {
-    StorageClass storage = StorageOf(q.kinds.front());
-    storage::ListDialect dialect;
-    dialect.filter = &FilterDialect();
-    dialect.substring_position = "strpos";
-    // Untyped parameters in a row comparison would be resolved as text.
-    dialect.int_placeholder = "?::bigint";
-    // Keeps the property lookups (EXISTS) correlated subplans, checked per
-    // row as the page is walked in order: pulled up into semi-joins, 100 of
-    // them took PostgreSQL 15 over 10 s to plan (docs/DEPLOYMENT.md).
-    dialect.filter_suffix = " IS TRUE";
-    MR_ASSIGN_OR_RETURN(filter::SqlFragment select, storage::ListSql(q, dialect));
-    const std::string& sql = select.text;
-    const std::vector<filter::SqlParam>& params = select.params;
-    Params text;
-    text.reserve(params.size());
-    for (const auto& p : params) text.push_back(ParamOf(p));
-    ResultPtr r = conn_.Exec(sql, text);
-    ListPage page;
-    for (int i = 0; i < PQntuples(r.get()); ++i) page.items.push_back(ReadEntity(r.get(), i));
-    if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
-      page.items.pop_back();
-      page.has_more = true;
-    }
-    LoadProperties(storage, page.items);
-    return page;
-  }
-
-  Result<Entity> Latest(EntityKind kind, int64_t parent_id) {
-    StorageClass storage = StorageOf(kind);
-    ResultPtr r =
-        conn_.Exec(std::string("SELECT ") + kEntityColumns + " FROM " + TablesFor(storage).entity +
-                       " e WHERE e.type_id = ? AND e.parent_id = ? "
-                       "ORDER BY e.create_time DESC, e.id DESC LIMIT 1",
-                   {std::to_string(static_cast<int>(kind)), std::to_string(parent_id)});
-    if (PQntuples(r.get()) == 0) return Status::NotFound("no entity found");
-    std::vector<Entity> rows{ReadEntity(r.get(), 0)};
-    LoadProperties(storage, rows);
-    return std::move(rows.front());
-  }
-
-  // Returns false when a uniqueness constraint kept the row out. ON CONFLICT
-  // DO NOTHING leaves the transaction usable, unlike a 23505 error.
-  bool Insert(Entity& entity) {
-    Tables t = TablesFor(StorageOf(entity.kind));
-    ResultPtr r = conn_.Exec(
-        std::string("INSERT INTO ") + t.entity +
-            " (type_id, parent_id, name_scope, name, external_id, description, create_time, "
-            "update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-        {std::to_string(static_cast<int>(entity.kind)), std::to_string(entity.parent_id),
-         entity.name_scope, entity.name, entity.external_id, entity.description,
-         std::to_string(entity.create_time_ms), std::to_string(entity.update_time_ms)});
-    if (PQntuples(r.get()) == 0) return false;
-    entity.id = Int64At(r.get(), 0, 0);
-    WriteProperties(entity);
-    return true;
-  }
-
-  bool Update(const Entity& entity) {
-    Tables t = TablesFor(StorageOf(entity.kind));
-    ResultPtr r = conn_.Exec(std::string("UPDATE ") + t.entity +
-                                 " SET external_id = ?, description = ?, update_time = ? "
-                                 "WHERE id = ?",
-                             {entity.external_id, entity.description,
-                              std::to_string(entity.update_time_ms), std::to_string(entity.id)});
-    if (std::string(PQcmdTuples(r.get())) == "0") return false;
-    conn_.Exec(std::string("DELETE FROM ") + t.property + " WHERE owner_id = ?",
-               {std::to_string(entity.id)});
-    WriteProperties(entity);
-    return true;
-  }
-
-  void Link(int64_t context_id, int64_t artifact_id) {
-    conn_.Exec(
-        "INSERT INTO attribution (context_id, artifact_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        {std::to_string(context_id), std::to_string(artifact_id)});
-  }
-
-  static const filter::SqlDialect& FilterDialect() {
-    static const filter::SqlDialect kDialect{
-        [](std::string_view expression, std::string_view pattern, bool case_insensitive,
-           filter::SqlFragment& out) {
-          out.text += expression;
-          // PostgreSQL's LIKE escape is the backslash by default.
-          out.text += case_insensitive ? " ILIKE ?" : " LIKE ?";
-          out.params.emplace_back(filter::NormalizeLikePattern(pattern));
-        },
-        "FALSE"};
-    return kDialect;
-  }
-
- private:
-  static Entity ReadEntity(const PGresult* r, int row) {
-    Entity e;
-    e.id = Int64At(r, row, 0);
-    e.kind = static_cast<EntityKind>(Int64At(r, row, 1));
-    e.parent_id = Int64At(r, row, 2);
-    e.name_scope = PQgetvalue(r, row, 3);
-    e.name = PQgetvalue(r, row, 4);
-    if (!PQgetisnull(r, row, 5)) e.external_id = PQgetvalue(r, row, 5);
-    if (!PQgetisnull(r, row, 6)) e.description = PQgetvalue(r, row, 6);
-    e.create_time_ms = Int64At(r, row, 7);
-    e.update_time_ms = Int64At(r, row, 8);
-    storage::FillParentFields(e);
-    return e;
-  }
-
-  // One statement for the properties of all `rows`, whatever their number.
-  void LoadProperties(StorageClass storage, std::vector<Entity>& rows) {
-    if (rows.empty()) return;
-    std::unordered_map<int64_t, Entity*> by_id;
-    std::string ids = "{";
-    for (Entity& e : rows) {
-      by_id[e.id] = &e;
-      if (ids.size() > 1) ids += ',';
-      ids += std::to_string(e.id);
-    }
-    ids += '}';
-    ResultPtr r =
-        conn_.Exec(std::string("SELECT owner_id, is_custom, name, value_type, "
-                               "string_value, int_value, double_value, bool_value FROM ") +
-                       TablesFor(storage).property + " WHERE owner_id = ANY(?::bigint[])",
-                   {ids});
-    for (int i = 0; i < PQntuples(r.get()); ++i) {
-      auto it = by_id.find(Int64At(r.get(), i, 0));
-      if (it == by_id.end()) continue;
-      storage::PropertyRow row;
-      row.is_custom = Int64At(r.get(), i, 1) != 0;
-      row.name = PQgetvalue(r.get(), i, 2);
-      row.type = static_cast<MetadataValue::Type>(Int64At(r.get(), i, 3));
-      row.string_value = PQgetvalue(r.get(), i, 4);
-      row.int_value = Int64At(r.get(), i, 5);
-      row.double_value = std::strtod(PQgetvalue(r.get(), i, 6), nullptr);
-      row.bool_value = Int64At(r.get(), i, 7) != 0;
-      storage::ApplyPropertyRow(row, *it->second);
-    }
-  }
-
-  // One multi-row INSERT for all of the entity's properties.
-  void WriteProperties(const Entity& entity) {
-    std::vector<storage::PropertyRow> rows = storage::PropertyRowsOf(entity);
-    if (rows.empty()) return;
-    std::string sql = std::string("INSERT INTO ") + TablesFor(StorageOf(entity.kind)).property +
-                      " (owner_id, is_custom, name, value_type, string_value, int_value, "
-                      "double_value, bool_value) VALUES ";
-    Params params;
-    const std::string owner = std::to_string(entity.id);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const storage::PropertyRow& row = rows[i];
-      sql += i == 0 ? "(?, ?, ?, ?, ?, ?::bigint, ?::double precision, ?::integer)"
-                    : ", (?, ?, ?, ?, ?, ?::bigint, ?::double precision, ?::integer)";
-      params.push_back(owner);
-      params.push_back(row.is_custom ? "1" : "0");
-      params.push_back(row.name);
-      params.push_back(std::to_string(static_cast<int>(row.type)));
-      Param str, integer, dbl, boolean;
-      switch (row.type) {
-        case MetadataValue::Type::kInt:
-          integer = std::to_string(row.int_value);
-          break;
-        case MetadataValue::Type::kDouble:
-          dbl = DoubleText(row.double_value);
-          break;
-        case MetadataValue::Type::kBool:
-          boolean = row.bool_value ? "1" : "0";
-          break;
-        default:
-          str = row.string_value;
-      }
-      params.push_back(str);
-      params.push_back(integer);
-      params.push_back(dbl);
-      params.push_back(boolean);
-    }
-    conn_.Exec(sql, params);
-  }
-
-  PgConnection& conn_;
-};
-
-int64_t SystemClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using postgres::Connect;
+using postgres::Int64At;
+using postgres::IsRetryable;
+using postgres::Params;
+using postgres::PgConnection;
+using postgres::PgError;
+using postgres::PgQueries;
+using postgres::ResultPtr;
+using postgres::SystemClockMs;
+using postgres::Translate;
 
 class PgWriteTransaction : public WriteTransaction {
  public:
@@ -439,25 +109,17 @@ class PostgresRepository : public Repository {
   explicit PostgresRepository(const PostgresOptions& options) : options_(options) {}
 
   Status Open() {
-    char* error = nullptr;
-    PQconninfoOption* parsed = PQconninfoParse(options_.conninfo.c_str(), &error);
-    if (parsed == nullptr) {
-      Status status = Status::InvalidArgument("invalid database URL: " +
-                                              OneLine(error != nullptr ? error : "out of memory"));
-      PQfreemem(error);
-      return status;
-    }
-    PQconninfoFree(parsed);
+    MR_RETURN_IF_ERROR(postgres::CheckConninfo(options_.conninfo));
     try {
-      Result<std::unique_ptr<PgConnection>> connected = Connect();
+      Result<std::unique_ptr<PgConnection>> connected = Connect(options_);
       for (int attempt = 1; !connected.ok(); ++attempt) {
         if (!options_.retry_connect || !options_.retry_connect(attempt, connected.status())) {
           return connected.status();
         }
-        connected = Connect();
+        connected = Connect(options_);
       }
       std::unique_ptr<PgConnection> conn = std::move(*connected);
-      MR_RETURN_IF_ERROR(Migrate(*conn));
+      MR_RETURN_IF_ERROR(postgres::Migrate(*conn).status());
       std::lock_guard<std::mutex> lock(pool_mu_);
       ++open_;
       idle_.push_back(std::move(conn));
@@ -573,28 +235,6 @@ class PostgresRepository : public Repository {
     return result;
   }
 
-  Result<std::unique_ptr<PgConnection>> Connect() {
-    // connect_timeout comes before dbname: a value in the URL overrides it.
-    // The fallback application_name (unless the URL sets one) names this
-    // server's sessions in pg_stat_activity.
-    const std::string timeout = std::to_string(options_.connect_timeout_seconds);
-    const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {timeout.c_str(), kApplicationName, options_.conninfo.c_str(), nullptr};
-    PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-    auto conn = std::make_unique<PgConnection>(raw);
-    if (raw == nullptr || !conn->healthy()) {
-      return Status::Unavailable("cannot connect to the database: " +
-                                 OneLine(raw == nullptr ? "out of memory" : PQerrorMessage(raw)));
-    }
-    try {
-      conn->ExecScript(
-          ("SET statement_timeout = " + std::to_string(options_.query_timeout_ms)).c_str());
-    } catch (const PgError& e) {
-      return Translate(e);
-    }
-    return conn;
-  }
-
   // Takes an idle connection, opens a new one while fewer than
   // max_connections are open, or waits up to acquire_timeout_ms for one.
   Result<std::unique_ptr<PgConnection>> Acquire() {
@@ -614,7 +254,7 @@ class PostgresRepository : public Repository {
     }
     ++open_;
     lock.unlock();
-    Result<std::unique_ptr<PgConnection>> conn = Connect();
+    Result<std::unique_ptr<PgConnection>> conn = Connect(options_);
     if (!conn.ok()) {
       std::lock_guard<std::mutex> relock(pool_mu_);
       --open_;
@@ -632,45 +272,6 @@ class PostgresRepository : public Repository {
       --open_;
     }
     pool_cv_.notify_one();
-  }
-
-  // Applies pending migrations, each in its own transaction with its
-  // schema_migrations row, holding a session advisory lock so that processes
-  // starting together apply each migration once.
-  Status Migrate(PgConnection& conn) {
-    conn.Exec("SELECT pg_advisory_lock(?::bigint)", {std::to_string(kMigrationLockKey)});
-    Status status;
-    try {
-      conn.ExecScript(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-          "name TEXT NOT NULL, dirty INTEGER NOT NULL DEFAULT 0, applied_at BIGINT NOT NULL)");
-      ResultPtr r = conn.Exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
-      int current = static_cast<int>(Int64At(r.get(), 0, 0));
-      if (current > LatestPostgresSchemaVersion()) {
-        status = Status::Unavailable("database schema version " + std::to_string(current) +
-                                     " is newer than this binary supports (" +
-                                     std::to_string(LatestPostgresSchemaVersion()) + ")");
-      }
-      for (const postgres::Migration& m : postgres::Migrations()) {
-        if (!status.ok() || m.version <= current) continue;
-        conn.ExecScript("BEGIN");
-        try {
-          conn.ExecScript(m.sql);
-          conn.Exec(
-              "INSERT INTO schema_migrations (version, name, dirty, applied_at) "
-              "VALUES (?, ?, 0, ?)",
-              {std::to_string(m.version), std::string(m.name), std::to_string(SystemClockMs())});
-          conn.ExecScript("COMMIT");
-        } catch (const PgError&) {
-          conn.ExecScript("ROLLBACK");
-          throw;
-        }
-      }
-    } catch (const PgError& e) {
-      status = Status::Unavailable("cannot migrate the database: " + std::string(e.what()));
-    }
-    conn.Exec("SELECT pg_advisory_unlock(?::bigint)", {std::to_string(kMigrationLockKey)});
-    return status;
   }
 
   const PostgresOptions options_;
