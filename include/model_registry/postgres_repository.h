@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "model_registry/admin_store.h"
 #include "model_registry/repository.h"
 
 namespace mr {
@@ -54,5 +55,19 @@ Result<std::unique_ptr<Repository>> OpenPostgresRepository(const PostgresOptions
 
 // The PostgreSQL schema version this binary migrates to.
 int LatestPostgresSchemaVersion();
+
+// --- Admin access (model-registry export / import / migrate / backup) ---
+
+// Connects and applies pending migrations under the advisory lock, without
+// starting a repository. Errors: as OpenPostgresRepository.
+Result<MigrationReport> MigratePostgresDatabase(const PostgresOptions& options);
+
+// Opens one session for whole-database operations (admin_store.h); its
+// statements have no time limit, its lock waits one of 30 s. Backup() is
+// kFailedPrecondition: PostgreSQL has no file to copy (docs/CLI.md).
+// Errors: as OpenPostgresRepository; kUnavailable for kReadExisting when the
+// database holds no registry schema.
+Result<std::unique_ptr<AdminStore>> OpenPostgresAdminStore(const PostgresOptions& options,
+                                                           AdminOpenMode mode);
 
 }  // namespace mr

@@ -62,4 +62,11 @@ Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options);
 Result<std::unique_ptr<AdminStore>> OpenSqliteAdminStore(const SqliteOptions& options,
                                                          AdminOpenMode mode);
 
+// Creates a new database file `dest_path` (migrated, as by `serve`) and runs
+// `fill` on it; the file appears under its name only once `fill` succeeded.
+// Errors: kAlreadyExists when `dest_path` exists; kUnavailable when it cannot
+// be created; those of `fill`.
+Status CreateSqliteDatabase(const std::string& dest_path,
+                            const std::function<Status(AdminStore&)>& fill);
+
 }  // namespace mr

@@ -1,5 +1,5 @@
-// The admin commands: whole-database operations on a registry's storage,
-// safe while a server runs on the same database. The work is done by the
+// The admin commands: whole-database operations on a registry's storage
+// (SQLite or PostgreSQL), safe while a server runs on the same database. The work is done by the
 // storage layer (admin_store.h) and the export format (ndjson_transfer.h);
 // this file only maps flags and results to output and exit codes.
 #include <unistd.h>
@@ -10,15 +10,28 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "model_registry/database_copy.h"
 #include "model_registry/ndjson_transfer.h"
+#include "model_registry/postgres_repository.h"
 #include "model_registry/sqlite_repository.h"
 
 namespace mr::app {
 namespace {
 
+// Which database an admin command works on: the SQLite file (--db-file,
+// --database-url sqlite:FILE) or, for any other --database-url, PostgreSQL,
+// as `serve` selects it.
 struct DatabaseFlags {
   SqliteOptions sqlite;
   std::string database_url;
+  PostgresOptions postgres;  // conninfo set when the URL selects PostgreSQL
+
+  bool is_postgres() const { return !postgres.conninfo.empty(); }
+  // For messages: a PostgreSQL URL may hold a password, so it is never printed.
+  std::string name() const { return is_postgres() ? "the PostgreSQL database" : sqlite.path; }
+  int latest_schema_version() const {
+    return is_postgres() ? LatestPostgresSchemaVersion() : LatestSchemaVersion();
+  }
 };
 
 void AddDatabaseFlags(CLI::App* cmd, DatabaseFlags& flags) {
@@ -26,23 +39,18 @@ void AddDatabaseFlags(CLI::App* cmd, DatabaseFlags& flags) {
       ->envname("MR_DB_FILE")
       ->capture_default_str();
   cmd->add_option("--database-url", flags.database_url,
-                  "Database URL; only sqlite:PATH works today (no PostgreSQL backend yet)")
+                  "PostgreSQL connection URI (postgresql://...) or libpq key=value string, or "
+                  "sqlite:FILE; replaces --db-file")
       ->envname("MR_DATABASE_URL");
 }
 
-// Resolves --database-url into the SQLite path. Returns false (after printing
-// the error) for URLs no backend of this binary can open.
-bool ResolveDatabase(DatabaseFlags& flags) {
-  if (flags.database_url.empty()) return true;
-  const std::string prefix = "sqlite:";
-  if (flags.database_url.compare(0, prefix.size(), prefix) == 0 &&
-      flags.database_url.size() > prefix.size()) {
-    flags.sqlite.path = flags.database_url.substr(prefix.size());
-    return true;
+void ResolveDatabase(DatabaseFlags& flags) {
+  const std::string sqlite_prefix = "sqlite:";
+  if (flags.database_url.compare(0, sqlite_prefix.size(), sqlite_prefix) == 0) {
+    flags.sqlite.path = flags.database_url.substr(sqlite_prefix.size());
+  } else {
+    flags.postgres.conninfo = flags.database_url;
   }
-  Fail(kExitUsage, "unsupported --database-url '" + flags.database_url +
-                       "': this binary has only the SQLite backend (use sqlite:PATH or --db-file)");
-  return false;
 }
 
 int StoreError(const Status& status) {
@@ -50,8 +58,45 @@ int StoreError(const Status& status) {
               status.message());
 }
 
+// A --database-url libpq cannot parse is a usage error.
+int OpenError(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument) return Fail(kExitUsage, status.message());
+  return StoreError(status);
+}
+
+Result<std::unique_ptr<AdminStore>> OpenStore(const DatabaseFlags& flags, AdminOpenMode mode) {
+  if (flags.is_postgres()) return OpenPostgresAdminStore(flags.postgres, mode);
+  return OpenSqliteAdminStore(flags.sqlite, mode);
+}
+
+int SchemaMismatch(const DatabaseFlags& flags, AdminStore& store) {
+  return Fail(kExitFailed, "database schema version " + std::to_string(store.SchemaVersion()) +
+                               " differs from this binary's " +
+                               std::to_string(flags.latest_schema_version()) +
+                               "; run `model-registry migrate` first");
+}
+
+// PostgreSQL has no file to copy: a snapshot is loaded into a new SQLite
+// file, which a server can open as it is (docs/CLI.md, "backup").
+int BackupPostgres(DatabaseFlags& flags, const std::string& dest) {
+  auto store = OpenStore(flags, AdminOpenMode::kReadExisting);
+  if (!store.ok()) return OpenError(store.status());
+  if ((*store)->SchemaVersion() != flags.latest_schema_version()) {
+    return SchemaMismatch(flags, **store);
+  }
+  TransferCounts counts;
+  Status status = CreateSqliteDatabase(
+      dest, [&](AdminStore& copy) { return CopyDatabase(**store, copy, &counts); });
+  if (!status.ok()) return StoreError(status);
+  std::fprintf(stderr, "backed up %s to %s (%lld entities and %lld links)\n", flags.name().c_str(),
+               dest.c_str(), static_cast<long long>(counts.entities),
+               static_cast<long long>(counts.links));
+  return kExitOk;
+}
+
 int RunBackup(DatabaseFlags& flags, const std::string& dest) {
-  if (!ResolveDatabase(flags)) return kExitUsage;
+  ResolveDatabase(flags);
+  if (flags.is_postgres()) return BackupPostgres(flags, dest);
   auto store = OpenSqliteAdminStore(flags.sqlite, AdminOpenMode::kReadExisting);
   if (!store.ok()) return StoreError(store.status());
   Status status = (*store)->Backup(dest);
@@ -62,14 +107,11 @@ int RunBackup(DatabaseFlags& flags, const std::string& dest) {
 }
 
 int RunExport(DatabaseFlags& flags, const std::string& output) {
-  if (!ResolveDatabase(flags)) return kExitUsage;
-  auto store = OpenSqliteAdminStore(flags.sqlite, AdminOpenMode::kReadExisting);
-  if (!store.ok()) return StoreError(store.status());
-  if ((*store)->SchemaVersion() != LatestSchemaVersion()) {
-    return Fail(kExitFailed,
-                "database schema version " + std::to_string((*store)->SchemaVersion()) +
-                    " differs from this binary's " + std::to_string(LatestSchemaVersion()) +
-                    "; run `model-registry migrate` first");
+  ResolveDatabase(flags);
+  auto store = OpenStore(flags, AdminOpenMode::kReadExisting);
+  if (!store.ok()) return OpenError(store.status());
+  if ((*store)->SchemaVersion() != flags.latest_schema_version()) {
+    return SchemaMismatch(flags, **store);
   }
   // A file is written under a temporary name and renamed when complete, so
   // FILE never holds a partial export.
@@ -97,31 +139,32 @@ int RunExport(DatabaseFlags& flags, const std::string& output) {
 }
 
 int RunImport(DatabaseFlags& flags, const std::string& input) {
-  if (!ResolveDatabase(flags)) return kExitUsage;
+  ResolveDatabase(flags);
   std::ifstream file;
   if (input != "-") {
     file.open(input);
     if (!file) return Fail(kExitFailed, "cannot read " + input);
   }
   std::istream& in = file.is_open() ? file : std::cin;
-  auto store = OpenSqliteAdminStore(flags.sqlite, AdminOpenMode::kCreateOrMigrate);
-  if (!store.ok()) return StoreError(store.status());
+  auto store = OpenStore(flags, AdminOpenMode::kCreateOrMigrate);
+  if (!store.ok()) return OpenError(store.status());
   TransferCounts counts;
   Status status = ImportNdjson(**store, in, &counts);
   if (!status.ok()) return StoreError(status);
   std::fprintf(stderr, "imported %lld entities and %lld links into %s\n",
                static_cast<long long>(counts.entities), static_cast<long long>(counts.links),
-               flags.sqlite.path.c_str());
+               flags.name().c_str());
   return kExitOk;
 }
 
 int RunMigrate(DatabaseFlags& flags) {
-  if (!ResolveDatabase(flags)) return kExitUsage;
-  auto report = MigrateSqliteDatabase(flags.sqlite);
-  if (!report.ok()) return StoreError(report.status());
+  ResolveDatabase(flags);
+  auto report = flags.is_postgres() ? MigratePostgresDatabase(flags.postgres)
+                                    : MigrateSqliteDatabase(flags.sqlite);
+  if (!report.ok()) return OpenError(report.status());
   std::printf("schema version %d\n", report->to_version);
   if (report->from_version != report->to_version) {
-    std::fprintf(stderr, "migrated %s from schema version %d to %d\n", flags.sqlite.path.c_str(),
+    std::fprintf(stderr, "migrated %s from schema version %d to %d\n", flags.name().c_str(),
                  report->from_version, report->to_version);
   }
   return kExitOk;

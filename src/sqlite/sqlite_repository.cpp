@@ -1207,4 +1207,29 @@ Result<std::unique_ptr<AdminStore>> OpenSqliteAdminStore(const SqliteOptions& op
   return std::unique_ptr<AdminStore>(std::move(store));
 }
 
+Status CreateSqliteDatabase(const std::string& dest_path,
+                            const std::function<Status(AdminStore&)>& fill) {
+  if (access(dest_path.c_str(), F_OK) == 0) {
+    return Status::AlreadyExists(dest_path + " already exists");
+  }
+  // As Backup: written under a temporary name, linked into place when complete.
+  const std::string partial = dest_path + ".partial-" + std::to_string(getpid());
+  std::remove(partial.c_str());
+  Status status;
+  {
+    SqliteOptions options;
+    options.path = partial;
+    auto store = OpenSqliteAdminStore(options, AdminOpenMode::kCreateOrMigrate);
+    status =
+        store.ok()
+            ? fill(**store)
+            : Status::Unavailable("cannot create " + dest_path + ": " + store.status().message());
+  }  // closing the only connection checkpoints the WAL into the file
+  if (status.ok() && link(partial.c_str(), dest_path.c_str()) != 0) {
+    status = Status::Unavailable("cannot create " + dest_path + ": " + std::strerror(errno));
+  }
+  std::remove(partial.c_str());
+  return status;
+}
+
 }  // namespace mr
