@@ -50,8 +50,10 @@ int LatestSchemaVersion();
 // --- Admin access (model-registry backup / export / import / migrate) ---
 
 // Opens (creating if needed) and applies every pending migration, without
-// starting a repository. Safe while a server runs on the same file: each
-// migration is one transaction. Errors: kUnavailable as OpenSqliteRepository.
+// starting a repository, holding the server's file lock. While a server runs
+// on the file it only reports the version, or, with migrations pending,
+// refuses. Errors: kUnavailable as OpenSqliteRepository, and for a file in use
+// that needs migrating.
 Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options);
 
 // Opens `options.path` for whole-database operations (admin_store.h).

@@ -561,6 +561,7 @@ class DatabaseFileGuard {
     if (fd_ < 0) return Status::Unavailable("cannot open database " + path + ": " + Error(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) {
+        in_use_ = true;
         return Status::Unavailable("database " + path +
                                    " is in use by another model-registry server");
       }
@@ -572,6 +573,9 @@ class DatabaseFileGuard {
     inode_ = st.st_ino;
     return Status::Ok();
   }
+
+  // Whether Acquire failed because another process holds the lock.
+  bool in_use() const { return in_use_; }
 
   // Whether the file the server opened can still take writes that will be
   // found at `path`: not deleted, not replaced, writable. Three system calls.
@@ -604,6 +608,7 @@ class DatabaseFileGuard {
 
   std::string path_;
   int fd_ = -1;
+  bool in_use_ = false;
   dev_t device_ = 0;
   ino_t inode_ = 0;
 };
@@ -1192,6 +1197,27 @@ Result<std::unique_ptr<Repository>> OpenSqliteRepository(const SqliteOptions& op
 
 Result<MigrationReport> MigrateSqliteDatabase(const SqliteOptions& options) {
   try {
+    // A server on the file holds its lock and has migrated the file to its
+    // own version. With nothing pending, migrate only reads the version; with
+    // migrations pending (the server is an older binary) it refuses, rather
+    // than change the schema under a running server.
+    DatabaseFileGuard guard;  // declared before the connection: released after it
+    if (options.path != ":memory:" && !options.path.empty()) {
+      Status locked = guard.Acquire(options.path);
+      if (!locked.ok() && !guard.in_use()) return locked;
+      if (!locked.ok()) {
+        SQLite::Database db(options.path, SQLite::OPEN_READONLY);
+        int current =
+            db.execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations").getInt();
+        if (current < LatestSchemaVersion()) {
+          return Status::Unavailable("database " + options.path + " (schema version " +
+                                     std::to_string(current) +
+                                     ") is in use by a model-registry server; stop it to migrate "
+                                     "to schema version " +
+                                     std::to_string(LatestSchemaVersion()));
+        }
+      }
+    }
     std::unique_ptr<Connection> conn;
     MR_ASSIGN_OR_RETURN(int from, OpenMigrated(options, conn));
     return MigrationReport{from, LatestSchemaVersion()};

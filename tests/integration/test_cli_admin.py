@@ -100,6 +100,25 @@ def test_migrate_beside_a_running_server_changes_nothing(tmp_path):
         srv.stop()
 
 
+def test_migrate_refuses_pending_migrations_under_a_running_server(tmp_path):
+    srv = RegistryServer(str(tmp_path / "live.db")).start()
+    try:
+        latest = schema_version(srv.db_file)
+        # As if the server were an older binary: the file lacks the last migration.
+        with sqlite3.connect(srv.db_file) as conn:
+            conn.execute("DROP INDEX artifact_by_create_time")
+            conn.execute("DELETE FROM schema_migrations WHERE version = 3")
+        expect_failure(run_cli("migrate", "--db-file", srv.db_file), EXIT_FAILED,
+                       f"database {srv.db_file} (schema version 2) is in use by a "
+                       f"model-registry server; stop it to migrate to schema version {latest}")
+        assert schema_version(srv.db_file) == 2
+        expect_json(post(srv.api, "/registered_models", {"name": "served"}), 201)
+    finally:
+        srv.stop()
+    result = expect_ok(run_cli("migrate", "--db-file", srv.db_file))
+    assert result.stderr == f"migrated {srv.db_file} from schema version 2 to {latest}\n"
+
+
 def test_migrate_applies_a_pending_migration(tmp_path):
     db = str(tmp_path / "old.db")
     expect_ok(run_cli("migrate", "--db-file", db))
