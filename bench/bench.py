@@ -5,7 +5,8 @@ Release binaries first; see docs/BENCHMARKS.md.
 
 Every load is bounded: each wrk run lasts --duration seconds (at most 10), the
 durability check sends requests for about two seconds, and only 127.0.0.1 is
-ever contacted. Targets are reported, never asserted.
+ever contacted (and, with --postgres --database-url, that PostgreSQL cluster).
+Targets are reported, never asserted.
 """
 
 import argparse
@@ -27,6 +28,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+import pg
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
@@ -130,9 +133,10 @@ atexit.register(_stop_live_servers)
 class Server:
     """One model-registry process on 127.0.0.1."""
 
-    def __init__(self, binary, db_file, extra_args=()):
+    def __init__(self, binary, db_file, extra_args=(), database_url=None):
         self.binary = binary
         self.db_file = db_file
+        self.database_url = database_url  # PostgreSQL instead of the SQLite db_file
         self.extra_args = list(extra_args)
         self.port = None
         self.proc = None
@@ -143,8 +147,10 @@ class Server:
         /readyz/health, polled in a tight loop."""
         self.port = free_port()
         self.log_file = open(os.path.join(DATA_DIR, "server.log"), "ab")
-        args = [self.binary, "serve", "--hostname", HOST, "--port", str(self.port),
-                "--db-file", self.db_file] + self.extra_args
+        database = (["--database-url", self.database_url] if self.database_url
+                    else ["--db-file", self.db_file])
+        args = [self.binary, "serve", "--hostname", HOST, "--port", str(self.port)] + \
+            database + self.extra_args
         started = time.perf_counter()
         self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=self.log_file)
         _LIVE_SERVERS.add(self)
@@ -297,30 +303,43 @@ def collect_tokens(port, path, pages):
 
 
 def run_wrk(port, script, env, connections, duration, per_connection_threads=False,
-            server_pid=None):
+            server_pid=None, more_ports=(), server_pids=(), db_postmaster=None):
+    """One wrk run against the server on `port`. With `more_ports`, wrk's
+    threads alternate between port, *more_ports (replicas; see common.lua).
+    Server CPU is summed over server_pid and server_pids; with db_postmaster,
+    the PostgreSQL cluster's CPU is measured too."""
     threads = connections if per_connection_threads else min(connections, 2)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
            "-s", os.path.join(LUA_DIR, script), f"http://{HOST}:{port}"]
     full_env = dict(os.environ, BENCH_LUA_DIR=LUA_DIR, BENCH_API=API, **env)
     # Names created by a run must not collide with an earlier run's.
     full_env["BENCH_NONCE"] = f"{env.get('BENCH_NONCE', 'n')}c{connections}"
+    if more_ports:
+        full_env["BENCH_TARGETS"] = ",".join(f"{HOST}:{p}" for p in (port, *more_ports))
+    pids = ([server_pid] if server_pid else []) + list(server_pids)
 
-    server_cpu = cpu_seconds(server_pid) if server_pid else 0.0
+    server_cpu = sum(cpu_seconds(pid) for pid in pids)
+    db_cpu = pg.tree_cpu_seconds(db_postmaster) if db_postmaster else 0.0
     client_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     out = subprocess.run(cmd, env=full_env, capture_output=True, text=True,
                          timeout=duration + 60)
     client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = cpu_seconds(server_pid) - server_cpu if server_pid else 0.0
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_cpu
+    db_cpu = pg.tree_cpu_seconds(db_postmaster) - db_cpu if db_postmaster else 0.0
     match = re.search(r"^BENCH_JSON (.*)$", out.stdout, re.MULTILINE)
     if out.returncode != 0 or not match:
         raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
     result = json.loads(match.group(1))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["connections"] = connections
+    result["load"] = load
     # CPU time per request is far less sensitive than req/s to other work on
     # a shared machine: it says what a request costs, not what was left over.
     requests = max(result["requests"], 1)
     result["server_cpu_us"] = server_cpu * 1e6 / requests
+    if db_postmaster:
+        result["db_cpu_us"] = db_cpu * 1e6 / requests
     result["client_cpu_us"] = ((client_after.ru_utime + client_after.ru_stime) -
                                (client_cpu.ru_utime + client_cpu.ru_stime)) * 1e6 / requests
     result["errors"] = (result["errors_connect"] + result["errors_read"] +
@@ -472,6 +491,20 @@ def verdict(ok):
     return "met" if ok else "**not met**"
 
 
+def errors_text(name, r):
+    """The errors column: socket errors, bad statuses; flows for register_flow."""
+    errors = []
+    if r["errors"]:
+        errors.append(f"{r['errors']} socket")
+    if name == "register_flow":
+        errors.append(f"{r['flows']} flows ({r['flows'] / (r['duration_us'] / 1e6):.0f}/s)")
+        if r["unexpected"]:
+            errors.append(f"{r['unexpected']} unexpected status")
+    elif r["errors_status"] or r["unexpected"]:
+        errors.append(f"{max(r['errors_status'], r['unexpected'])} bad status")
+    return "; ".join(errors) or "0"
+
+
 def render(report):
     lines = []
     m = report["machine"]
@@ -498,18 +531,9 @@ def render(report):
     for name, runs in report["results"].items():
         for r in runs:
             ratio = r["rps"] / hello[r["connections"]] if hello.get(r["connections"]) else 0
-            errors = []
-            if r["errors"]:
-                errors.append(f"{r['errors']} socket")
-            if name == "register_flow":
-                errors.append(f"{r['flows']} flows ({r['flows'] / (r['duration_us'] / 1e6):.0f}/s)")
-                if r["unexpected"]:
-                    errors.append(f"{r['unexpected']} unexpected status")
-            elif r["errors_status"] or r["unexpected"]:
-                errors.append(f"{max(r['errors_status'], r['unexpected'])} bad status")
             lines.append(f"| {name} | {r['connections']} | {r['rps']:,.0f} | {fmt_ms(r['p50_us'])} "
                          f"| {fmt_ms(r['p99_us'])} | {ratio:.0%} | {r['server_cpu_us']:.0f} "
-                         f"| {r['client_cpu_us']:.0f} | {'; '.join(errors) or '0'} |")
+                         f"| {r['client_cpu_us']:.0f} | {errors_text(name, r)} |")
     lines.append("")
     lines.append("Scenarios:")
     for name, desc in report["descriptions"].items():
@@ -584,6 +608,214 @@ def render(report):
     return "\n".join(lines)
 
 
+# --- SQLite against PostgreSQL with 1 and 2 replicas (--postgres) -----------
+
+# The configurations a --postgres run compares, in the order each cell runs.
+CONFIGS = [("sqlite", "SQLite, 1 server"), ("pg1", "PostgreSQL, 1 replica"),
+           ("pg2", "PostgreSQL, 2 replicas")]
+
+
+def seed_postgres(args, cluster, scale, sqlite_seed):
+    """Returns the name of a template database holding the same data set as
+    the SQLite seed, and the seconds it took to fill (0 when reused): a server
+    migrates an empty database, then the SQLite seed's rows are copied in."""
+    fresh = f"mr_bench_tmp_{os.getpid()}"
+    cluster.create(fresh)
+    server = Server(args.server_binary, None, database_url=cluster.url_for(fresh))
+    server.start()
+    server.stop()
+    version = cluster.query("SELECT max(version) FROM schema_migrations", fresh)[0][0]
+    name = f"mr_bench_seed_{scale}_f{SEED_FORMAT}_schema{version}"
+    if cluster.exists(name) and not args.reseed:
+        cluster.drop(fresh)
+        log(f"using the seeded PostgreSQL database {name}")
+        return name, 0.0
+    log(f"copying the {scale} seed into PostgreSQL (schema {version})")
+    started = time.perf_counter()
+    cluster.copy_from_sqlite(fresh, sqlite_seed)
+    cluster.rename(fresh, name)
+    return name, round(time.perf_counter() - started, 1)
+
+
+def compare_main(args, connections, only):
+    """Every scenario against SQLite, PostgreSQL with 1 replica and with 2
+    replicas, each on its own fresh copy of the same data set. All servers run
+    for the whole run and each cell (scenario, connections) runs the three
+    configurations back to back, so outside load hits them alike."""
+    seed_file, info = seed(args, args.scale)
+    cluster = pg.Cluster(args.database_url or None)
+    atexit.register(lambda: (_stop_live_servers(), cluster.stop()))
+    template, pg_seed_seconds = seed_postgres(args, cluster, args.scale, seed_file)
+    run_db = os.path.join(DATA_DIR, f"run-{args.scale}.db")
+    remove_db(run_db)
+    shutil.copyfile(seed_file, run_db)
+    databases = {"pg1": "mr_bench_run_1", "pg2": "mr_bench_run_2"}
+    for dbname in databases.values():
+        cluster.create(dbname, template)
+        if cluster.owned:
+            # The throw-away cluster runs with synchronous_commit off; on, a
+            # commit reaches the OS before the reply, as SQLite's does here.
+            cluster.query(f'ALTER DATABASE "{dbname}" SET synchronous_commit = on')
+
+    server_args = args.server_arg + ["--hello-endpoint"]
+    servers = {"sqlite": [Server(args.server_binary, run_db, server_args)]}
+    for key, replicas in (("pg1", 1), ("pg2", 2)):
+        url = cluster.url_for(databases[key])
+        servers[key] = [Server(args.server_binary, None, server_args, database_url=url)
+                        for _ in range(replicas)]
+    report = {"mode": "postgres", "scale": args.scale, "info": info, "machine": machine_info(),
+              "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+              "label": args.label, "duration": args.duration, "server_args": args.server_arg,
+              "load_before": loadavg(), "results": {key: {} for key, _ in CONFIGS},
+              "descriptions": {}, "db_mib": os.path.getsize(run_db) / 1024 / 1024,
+              "pg": {"cluster": "throw-away (scripts/pg-test-cluster.sh)" if cluster.owned
+                     else "given by --database-url",
+                     "settings": cluster.settings(databases["pg1"]),
+                     "seed_seconds": pg_seed_seconds,
+                     "db_mib": cluster.size_mib(databases["pg1"])}}
+    try:
+        for key, group in servers.items():
+            for server in group:
+                server.start()
+                verify_seed(server.port, info)
+        postmaster = cluster.postmaster_pid()
+        if postmaster is None:
+            log("the PostgreSQL cluster is not on this machine: no database CPU figures")
+        report["pg"]["cpu_measured"] = postmaster is not None
+        filtered = f"{API}/registered_models/1/versions?pageSize=100&filterQuery=" + \
+            urllib.parse.quote(FILTER)
+        walk = f"{API}/model_versions?pageSize=100&orderBy=CREATE_TIME&sortOrder=DESC"
+        nonce = f"{os.getpid()}{int(time.time()) % 100000}"
+        plans = {}
+        for key, group in servers.items():
+            port = group[0].port
+            plans[key] = scenarios(info, collect_tokens(port, filtered, 20),
+                                   collect_tokens(port, walk, 20), f"{nonce}{key}")
+        for index, (name, desc, _, _, _) in enumerate(plans["sqlite"]):
+            if only and name not in only and name != "hello":
+                continue
+            report["descriptions"][name] = desc
+            for conns in connections:
+                for key, _ in CONFIGS:
+                    _, _, script, env, per_conn = plans[key][index]
+                    group = servers[key]
+                    result = run_wrk(group[0].port, script, env, conns, args.duration, per_conn,
+                                     more_ports=[s.port for s in group[1:]],
+                                     server_pids=[s.proc.pid for s in group],
+                                     db_postmaster=postmaster if key != "sqlite" else None)
+                    report["results"][key].setdefault(name, []).append(result)
+                    log(f"{name:18} c={conns:<3} {key:6} {result['rps']:9.0f} req/s  p50 "
+                        f"{fmt_ms(result['p50_us'])} ms  p99 {fmt_ms(result['p99_us'])} ms  "
+                        f"server {result['server_cpu_us']:.0f} µs/req  "
+                        f"db {result.get('db_cpu_us', 0):.0f} µs/req")
+    finally:
+        for group in servers.values():
+            for server in group:
+                server.stop()
+        for dbname in databases.values():
+            cluster.drop(dbname)
+        cluster.stop()
+    remove_db(run_db)
+
+    report["load_after"] = loadavg()
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{args.scale}-{stamp}-postgres" + (f"-{args.label}" if args.label else "")
+    markdown = render_compare(report)
+    with open(os.path.join(RESULTS_DIR, base + ".md"), "w") as f:
+        f.write(markdown)
+    with open(os.path.join(RESULTS_DIR, base + ".json"), "w") as f:
+        json.dump(report, f, indent=1)
+    print(markdown)
+    log(f"wrote bench/results/{base}.md")
+
+
+def render_compare(report):
+    m, settings = report["machine"], report["pg"]["settings"]
+    loads = [r["load"] for runs in report["results"].values() for rs in runs.values() for r in rs]
+    lines = [f"# model-registry benchmark: SQLite and PostgreSQL, {report['scale']} "
+             f"({report['info']['versions']:,} model versions)", ""]
+    lines.append(f"- date: {report['date']}; commit {m['commit']}; label: {report['label'] or '-'}")
+    lines.append(f"- machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_gib']} GiB RAM, "
+                 f"Linux {m['kernel']}, SQLite {m['sqlite']}, PostgreSQL "
+                 f"{settings['server_version']}")
+    lines.append(f"- load average before / after: {report['load_before']} / {report['load_after']};"
+                 f" 1-min load at the start of each wrk run: {min(loads, default=0):.1f}-"
+                 f"{max(loads, default=0):.1f} (the machine is shared; wrk, the servers and "
+                 "PostgreSQL share the same CPUs)")
+    lines.append(f"- data: {report['info']['models']:,} registered models, "
+                 f"{report['info']['versions']:,} versions, {report['info']['artifacts']:,} "
+                 f"model artifacts; SQLite file {report['db_mib']:.0f} MiB; PostgreSQL database "
+                 f"{report['pg']['db_mib']:.0f} MiB (copied from the SQLite seed with COPY, then "
+                 f"VACUUM ANALYZE, in {report['pg']['seed_seconds']} s; 0 = reused)")
+    lines.append(f"- PostgreSQL: {report['pg']['cluster']}, over a Unix socket; fsync="
+                 f"{settings['fsync']}, synchronous_commit={settings['synchronous_commit']}, "
+                 f"shared_buffers={settings['shared_buffers']}. Each configuration has its own "
+                 "copy of the seeded template database")
+    lines.append(f"- server: `{' '.join(report['server_args']) or '(defaults)'}`; each run "
+                 f"{report['duration']} s of wrk, threads = min(connections, 2) "
+                 "(register_flow: one thread per connection). 2 replicas: two server processes "
+                 "on one database; wrk's threads alternate between them (common.lua, "
+                 "BENCH_TARGETS), so at 1 connection only the first replica serves")
+    lines.append("- server CPU: summed over the configuration's server processes; DB CPU: every "
+                 "process of the PostgreSQL cluster (whatever else uses the cluster counts too)")
+    lines.append("")
+
+    def ratio(a, b):
+        return f"{a / b:.0%}" if b else "-"
+
+    def lookup(key, name, conns):
+        for r in report["results"][key].get(name, []):
+            if r["connections"] == conns:
+                return r
+        return None
+
+    names = list(report["descriptions"])
+    conn_counts = [r["connections"] for r in report["results"]["sqlite"].get("hello", [])]
+    lines.append("## Summary: req/s (vs that configuration's hello; vs SQLite)")
+    lines.append("")
+    lines.append("| scenario | conns | " + " | ".join(label for _, label in CONFIGS) + " |")
+    lines.append("|---|---:|" + "---:|" * len(CONFIGS))
+    for name in names:
+        for conns in conn_counts:
+            cells = []
+            base = lookup("sqlite", name, conns)
+            for key, _ in CONFIGS:
+                r, hello = lookup(key, name, conns), lookup(key, "hello", conns)
+                if not r:
+                    cells.append("-")
+                    continue
+                text = f"{r['rps']:,.0f} ({ratio(r['rps'], hello and hello['rps'])}"
+                if key != "sqlite":
+                    text += f"; {ratio(r['rps'], base and base['rps'])}"
+                cells.append(text + ")")
+            lines.append(f"| {name} | {conns} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("## Every run")
+    lines.append("")
+    lines.append("| scenario | conns | configuration | req/s | p50 ms | p99 ms | vs hello | vs SQLite "
+                 "| server CPU µs/req | DB CPU µs/req | errors |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name in names:
+        for conns in conn_counts:
+            base = lookup("sqlite", name, conns)
+            for key, label in CONFIGS:
+                r, hello = lookup(key, name, conns), lookup(key, "hello", conns)
+                if not r:
+                    continue
+                db_cpu = f"{r['db_cpu_us']:.0f}" if "db_cpu_us" in r else "-"
+                lines.append(
+                    f"| {name} | {conns} | {label} | {r['rps']:,.0f} | {fmt_ms(r['p50_us'])} | "
+                    f"{fmt_ms(r['p99_us'])} | {ratio(r['rps'], hello and hello['rps'])} | "
+                    f"{ratio(r['rps'], base['rps']) if base and key != 'sqlite' else '-'} | "
+                    f"{r['server_cpu_us']:.0f} | {db_cpu} | {errors_text(name, r)} |")
+    lines.append("")
+    lines.append("Scenarios:")
+    for name, desc in report["descriptions"].items():
+        lines.append(f"- `{name}`: {desc}")
+    lines.append("")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -599,6 +831,12 @@ def main():
                         help="skip cold start, --sync-full and kill -9 measurements")
     parser.add_argument("--build-dir", default=os.environ.get("BUILD_DIR",
                                                               os.path.join(REPO_ROOT, "build-bench")))
+    parser.add_argument("--postgres", action="store_true",
+                        help="compare SQLite with PostgreSQL (1 and 2 replicas) in one run, on "
+                        "a throw-away cluster (scripts/pg-test-cluster.sh) unless --database-url")
+    parser.add_argument("--database-url", default="",
+                        help="with --postgres: a PostgreSQL URL whose role may create databases; "
+                        "the seeded template (mr_bench_seed_*) stays there for the next run")
     parser.add_argument("--server-binary", default="",
                         help="benchmark this model-registry binary instead of the build's "
                         "(e.g. one built from an older commit, for before/after figures)")
@@ -611,6 +849,11 @@ def main():
     only = set(filter(None, args.only.split(",")))
     os.makedirs(DATA_DIR, exist_ok=True)
     os.makedirs(RESULTS_DIR, exist_ok=True)
+    if args.database_url and not args.postgres:
+        parser.error("--database-url needs --postgres")
+    if args.postgres:
+        compare_main(args, connections, only)
+        return
 
     seed_file, info = seed(args, args.scale)
     run_db = os.path.join(DATA_DIR, f"run-{args.scale}.db")

@@ -5,9 +5,22 @@
 local M = {}
 local threads = {}
 
+-- BENCH_TARGETS="host:port,host:port,...": several replicas. Thread k sends
+-- all its connections to target (k - 1) % #targets + 1, so wrk's threads
+-- alternate between the replicas (one thread, e.g. at 1 connection, reaches
+-- only the first). Latencies and counts are still those of one wrk run.
+local targets = {}
+for target in (os.getenv("BENCH_TARGETS") or ""):gmatch("[^,]+") do
+  table.insert(targets, target)
+end
+
 function M.setup(thread)
   table.insert(threads, thread)
   thread:set("thread_id", #threads)
+  if #targets > 0 then
+    local host, port = targets[(#threads - 1) % #targets + 1]:match("^(.*):(%d+)$")
+    thread.addr = wrk.lookup(host, port)[1]
+  end
 end
 
 -- Call from init(): seeds this thread's generator and zeroes its counters.
