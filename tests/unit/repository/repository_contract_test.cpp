@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "model_registry/database_copy.h"
 #include "model_registry/entity_spec.h"
 #include "model_registry/postgres_repository.h"
 #include "model_registry/sqlite_repository.h"
@@ -104,6 +105,24 @@ class ContractDb {
     Result<std::unique_ptr<Repository>> repo = OpenPostgresRepository(options);
     if (!repo.ok()) FAIL("OpenPostgresRepository: " << repo.status().ToString());
     return std::move(repo).value();
+  }
+
+  // Whole-database access (admin_store.h). A SQLite store that may write
+  // takes the server's file lock: open it while no repository is open.
+  std::unique_ptr<AdminStore> OpenAdmin(AdminOpenMode mode) const {
+    INFO("backend " << backend_);
+    Result<std::unique_ptr<AdminStore>> store = Status::Internal("unset");
+    if (backend_ == "sqlite") {
+      SqliteOptions options;
+      options.path = sqlite_.path();
+      store = OpenSqliteAdminStore(options, mode);
+    } else {
+      PostgresOptions options;
+      options.conninfo = conninfo_;
+      store = OpenPostgresAdminStore(options, mode);
+    }
+    if (!store.ok()) FAIL("open admin store: " << store.status().ToString());
+    return std::move(store).value();
   }
 
   // One value from portable SQL, read by the database's own client library.
@@ -524,6 +543,112 @@ TEST_CASE("Latest picks the newest create time, not the highest id", "[repositor
   REQUIRE(latest.ok());
   CHECK(latest->id == newest.id);
   CHECK(repo->Latest(K::kModelVersion, rm.id + 100).status().code() == StatusCode::kNotFound);
+}
+
+// ---- admin access (admin_store.h) -------------------------------------------------
+
+std::vector<Entity> SnapshotEntities(DatabaseSnapshot& snapshot, StorageClass storage) {
+  std::vector<Entity> out;
+  Status status = snapshot.ForEachEntity(storage, [&](const Entity& e) {
+    out.push_back(e);
+    return Status::Ok();
+  });
+  REQUIRE(status.ok());
+  return out;
+}
+
+TEST_CASE("An admin snapshot does not see writes committed after it began", "[repository][admin]") {
+  ContractDb db(GENERATE(from_range(ContractBackends())));
+  auto repo = db.Open();
+  Entity first = MustInsert(*repo, NewEntity(K::kRegisteredModel, "first"));
+  auto admin = db.OpenAdmin(AdminOpenMode::kReadExisting);
+  Status status = admin->ReadSnapshot([&](DatabaseSnapshot& snapshot) -> Status {
+    CHECK(Ids(SnapshotEntities(snapshot, StorageClass::kContext)) ==
+          std::vector<int64_t>{first.id});
+    Entity later = MustInsert(*repo, NewEntity(K::kRegisteredModel, "later"));
+    CHECK(repo->Get(StorageClass::kContext, later.id).ok());
+    CHECK(Ids(SnapshotEntities(snapshot, StorageClass::kContext)) ==
+          std::vector<int64_t>{first.id});
+    return Status::Ok();
+  });
+  CHECK(status.ok());
+}
+
+TEST_CASE("A copy into an empty database keeps ids, values and links; new ids are fresh",
+          "[repository][admin]") {
+  const std::string backend = GENERATE(from_range(ContractBackends()));
+  ContractDb source_db(backend);
+  ContractDb target_db(backend);
+  std::vector<Entity> originals;
+  {
+    auto repo = source_db.Open();
+    Entity rm = NewEntity(K::kRegisteredModel, "modèle");
+    rm.external_id = "ext-1";
+    rm.description = "多言語";
+    rm.fields["owner"] = FieldValue(std::string("alice"));
+    rm.custom_properties["i"] = MetadataValue::Int(-9223372036854775807LL - 1);
+    rm.custom_properties["d"] = MetadataValue::Double(5e-324);
+    rm.custom_properties["b"] = MetadataValue::Bool(false);
+    rm.custom_properties["s"] = MetadataValue::String("🚀 \"q\"");
+    rm = MustInsert(*repo, rm);
+    MustInsert(*repo, NewEntity(K::kRegisteredModel, "gap"));  // leaves an id gap below
+    Entity mv = MustInsert(*repo, NewEntity(K::kModelVersion, "v1", rm.id));
+    Entity art = NewEntity(K::kModelArtifact, "weights", mv.id);
+    art.name_scope = "scope-uuid";
+    art = MustInsert(*repo, art);
+    REQUIRE(repo->Write([&](WriteTransaction& tx) { return tx.Link(mv.id, art.id); }).ok());
+    Entity serve = MustInsert(*repo, NewEntity(K::kServeModel, "serve", rm.id));
+    for (const Entity& e : {rm, mv, art, serve}) {
+      originals.push_back(repo->Get(StorageOf(e.kind), e.id).value());
+    }
+  }
+  TransferCounts counts;
+  {
+    auto source = source_db.OpenAdmin(AdminOpenMode::kReadExisting);
+    auto target = target_db.OpenAdmin(AdminOpenMode::kCreateOrMigrate);
+    REQUIRE(CopyDatabase(*source, *target, &counts).ok());
+    CHECK(counts.entities == 5);
+    CHECK(counts.links == 1);
+    // Into a database that is no longer empty: refused, nothing written.
+    Status again = CopyDatabase(*source, *target, nullptr);
+    CHECK(again.code() == StatusCode::kFailedPrecondition);
+    // A duplicate id in one load is kAlreadyExists.
+    ContractDb other_db(backend);
+    auto other = other_db.OpenAdmin(AdminOpenMode::kCreateOrMigrate);
+    Status duplicate = other->LoadIntoEmpty([&](DatabaseLoader& loader) -> Status {
+      MR_RETURN_IF_ERROR(loader.InsertVerbatim(originals[0]));
+      Entity clash = originals[0];
+      clash.name = "another";
+      clash.external_id.reset();
+      return loader.InsertVerbatim(clash);
+    });
+    CHECK(duplicate.code() == StatusCode::kAlreadyExists);
+    CHECK(duplicate.message() ==
+          "registered model id " + std::to_string(originals[0].id) + " is already taken");
+  }
+  auto repo = target_db.Open();
+  for (const Entity& original : originals) {
+    Result<Entity> copied = repo->Get(StorageOf(original.kind), original.id);
+    REQUIRE(copied.ok());
+    CHECK(copied->name == original.name);
+    CHECK(copied->parent_id == original.parent_id);
+    CHECK(copied->name_scope == original.name_scope);
+    CHECK(copied->external_id == original.external_id);
+    CHECK(copied->description == original.description);
+    CHECK(copied->create_time_ms == original.create_time_ms);
+    CHECK(copied->update_time_ms == original.update_time_ms);
+    CHECK(copied->fields == original.fields);
+    CHECK(copied->custom_properties == original.custom_properties);
+  }
+  ListQuery attached;
+  attached.kinds = {K::kModelArtifact};
+  attached.linked_context_id = originals[1].id;
+  CHECK(Ids(repo->List(attached).value().items) == std::vector<int64_t>{originals[2].id});
+  // Every storage class hands out ids above the copied ones.
+  int64_t context_max = std::max(originals[0].id, originals[1].id);  // "gap" lies between
+  CHECK(MustInsert(*repo, NewEntity(K::kRegisteredModel, "new")).id > context_max);
+  CHECK(MustInsert(*repo, NewEntity(K::kDocArtifact, "new")).id > originals[2].id);
+  CHECK(MustInsert(*repo, NewEntity(K::kServeModel, "new", originals[0].id)).id > originals[3].id);
 }
 
 }  // namespace
