@@ -121,6 +121,13 @@ class Repository : public Reader {
 
   // The backend's statistics, for GET /metrics. Thread-safe.
   virtual std::vector<StorageStat> Stats() { return {}; }
+
+  // For shutdown (docs/RELIABILITY.md, "Shutdown"): reads running now or
+  // started later end with kUnavailable instead of running to the query
+  // timeout; a backend that can cancel a write does so only before it
+  // commits, and rolls it back. Thread-safe; may be called while other
+  // threads use the repository.
+  virtual void InterruptQueries() {}
 };
 
 }  // namespace mr

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "model_registry/entity_spec.h"
 #include "postgres/schema.h"
@@ -156,7 +158,7 @@ class PostgresRepository : public Repository {
         }
       } catch (const PgError& e) {
         retry = IsRetryable(e);
-        status = Translate(e);
+        status = TranslateUnlessInterrupted(e);
         try {
           if (conn->healthy()) conn->ExecScript("ROLLBACK");
         } catch (const PgError&) {
@@ -175,6 +177,14 @@ class PostgresRepository : public Repository {
     return status;
   }
 
+  // Cancels the statements running on every connection in use, and makes
+  // statements sent later fail at once; a cancelled write is rolled back.
+  void InterruptQueries() override {
+    interrupted_ = true;
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    for (PgConnection* conn : in_use_) conn->Cancel();
+  }
+
   Status CheckHealth() override {
     return Read<bool>([&](PgQueries&) -> Result<bool> { return true; }, /*check_schema=*/true)
         .status();
@@ -184,6 +194,14 @@ class PostgresRepository : public Repository {
   // A looked-up value that is not valid UTF-8 (22021) cannot be stored, so a
   // read for it finds nothing, as on SQLite.
   static bool NothingMatches(const PgError& e) { return e.sqlstate == "22021"; }
+
+  Status TranslateUnlessInterrupted(const PgError& e) const {
+    if (interrupted_ && e.sqlstate == "57014") return ShuttingDown();
+    return Translate(e);
+  }
+  static Status ShuttingDown() {
+    return Status::Unavailable("the server is shutting down: the query was interrupted; retry it");
+  }
   template <typename T>
   static Result<T> NoMatch() {
     if constexpr (std::is_same_v<T, ListPage>) {
@@ -225,7 +243,7 @@ class PostgresRepository : public Repository {
       }
       conn->ExecScript("COMMIT");
     } catch (const PgError& e) {
-      result = NothingMatches(e) ? NoMatch<T>() : Result<T>(Translate(e));
+      result = NothingMatches(e) ? NoMatch<T>() : Result<T>(TranslateUnlessInterrupted(e));
       try {
         if (conn->healthy()) conn->ExecScript("ROLLBACK");
       } catch (const PgError&) {
@@ -238,6 +256,7 @@ class PostgresRepository : public Repository {
   // Takes an idle connection, opens a new one while fewer than
   // max_connections are open, or waits up to acquire_timeout_ms for one.
   Result<std::unique_ptr<PgConnection>> Acquire() {
+    if (interrupted_) return ShuttingDown();
     std::unique_lock<std::mutex> lock(pool_mu_);
     bool free =
         pool_cv_.wait_for(lock, std::chrono::milliseconds(options_.acquire_timeout_ms),
@@ -250,15 +269,18 @@ class PostgresRepository : public Repository {
     if (!idle_.empty()) {
       std::unique_ptr<PgConnection> conn = std::move(idle_.back());
       idle_.pop_back();
+      in_use_.insert(conn.get());
       return conn;
     }
     ++open_;
     lock.unlock();
     Result<std::unique_ptr<PgConnection>> conn = Connect(options_);
+    std::lock_guard<std::mutex> relock(pool_mu_);
     if (!conn.ok()) {
-      std::lock_guard<std::mutex> relock(pool_mu_);
       --open_;
       pool_cv_.notify_one();
+    } else {
+      in_use_.insert(conn->get());
     }
     return conn;
   }
@@ -266,6 +288,7 @@ class PostgresRepository : public Repository {
   // Returns `conn` to the pool, or closes it when its session is broken.
   void Release(std::unique_ptr<PgConnection> conn) {
     std::lock_guard<std::mutex> lock(pool_mu_);
+    in_use_.erase(conn.get());
     if (conn->healthy()) {
       idle_.push_back(std::move(conn));
     } else {
@@ -279,6 +302,8 @@ class PostgresRepository : public Repository {
   std::condition_variable pool_cv_;                  // a connection was released
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by pool_mu_
   int open_ = 0;                                     // guarded by pool_mu_
+  std::unordered_set<PgConnection*> in_use_;         // guarded by pool_mu_
+  std::atomic<bool> interrupted_{false};             // InterruptQueries() was called
 };
 
 }  // namespace

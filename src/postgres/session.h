@@ -66,8 +66,12 @@ class PgConnection {
     if (conn_ != nullptr)
       PQsetNoticeProcessor(
           conn_, [](void*, const char*) {}, nullptr);
+    if (conn_ != nullptr) cancel_ = PQgetCancel(conn_);
   }
-  ~PgConnection() { PQfinish(conn_); }
+  ~PgConnection() {
+    if (cancel_ != nullptr) PQfreeCancel(cancel_);
+    PQfinish(conn_);
+  }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
@@ -86,6 +90,13 @@ class PgConnection {
   // Runs trusted text that may hold several statements (migrations, BEGIN).
   void ExecScript(const char* sql) { Check(PQexec(conn_, sql)); }
 
+  // Asks the server to cancel the statement running now, if any (57014); safe
+  // from another thread while this one waits in Exec.
+  void Cancel() {
+    char error[256];
+    if (cancel_ != nullptr) PQcancel(cancel_, error, sizeof error);
+  }
+
  private:
   ResultPtr Check(PGresult* raw) {
     ResultPtr result(raw, PQclear);
@@ -97,6 +108,7 @@ class PgConnection {
   }
 
   PGconn* conn_;
+  PGcancel* cancel_ = nullptr;
 };
 
 inline int64_t Int64At(const PGresult* r, int row, int col) {

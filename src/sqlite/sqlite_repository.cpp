@@ -73,9 +73,17 @@ class Connection {
   SQLite::Database& db() { return db_; }
 
   // Statements after this call are interrupted (SQLITE_INTERRUPT) once
-  // `deadline` has passed; ClearDeadline() lifts it.
-  void SetDeadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
-  void ClearDeadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  // `deadline` has passed or `*interrupted` (when given) is true;
+  // ClearDeadline() lifts both.
+  void SetDeadline(std::chrono::steady_clock::time_point deadline,
+                   const std::atomic<bool>* interrupted = nullptr) {
+    deadline_ = deadline;
+    interrupted_ = interrupted;
+  }
+  void ClearDeadline() {
+    deadline_ = std::chrono::steady_clock::time_point::max();
+    interrupted_ = nullptr;
+  }
 
   // Bounds the cache. REQUIRES: no statement from Prepare() is in use, so
   // callers invoke it only between requests (eviction inside Prepare freed
@@ -103,15 +111,17 @@ class Connection {
   static constexpr int kProgressOps = 1000;
   static int PastDeadline(void* self) {
     auto* conn = static_cast<Connection*>(self);
-    return conn->deadline_ != std::chrono::steady_clock::time_point::max() &&
-                   std::chrono::steady_clock::now() >= conn->deadline_
-               ? 1
-               : 0;
+    if (conn->deadline_ == std::chrono::steady_clock::time_point::max()) return 0;
+    if (conn->interrupted_ != nullptr && conn->interrupted_->load(std::memory_order_relaxed)) {
+      return 1;
+    }
+    return std::chrono::steady_clock::now() >= conn->deadline_ ? 1 : 0;
   }
 
   // Filter queries generate many distinct texts; bound the cache.
   static constexpr size_t kMaxCachedStatements = 512;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* interrupted_ = nullptr;
   SQLite::Database db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
 };
@@ -689,6 +699,11 @@ class SqliteRepository : public Repository {
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   }
 
+  // Reads only: the progress handler of a read connection sees the flag. A
+  // write batch runs to its commit (writes are short and not under the query
+  // timeout), so an acknowledged write is never one that was interrupted.
+  void InterruptQueries() override { interrupted_ = true; }
+
   std::vector<StorageStat> Stats() override {
     size_t queued = 0;
     {
@@ -730,11 +745,12 @@ class SqliteRepository : public Repository {
   template <typename Fn>
   auto WithReader(Fn fn) -> decltype(fn(std::declval<Queries&>())) {
     using R = decltype(fn(std::declval<Queries&>()));
+    if (interrupted_) return R(ShuttingDown());
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.query_timeout_ms);
     if (in_memory_) {
       std::lock_guard<std::mutex> lock(write_mu_);
-      writer_->SetDeadline(deadline);
+      writer_->SetDeadline(deadline, &interrupted_);
       Queries q(*writer_);
       try {
         R result = fn(q);
@@ -761,7 +777,7 @@ class SqliteRepository : public Repository {
       // One read transaction per call: a page and its properties come from
       // the same snapshot, and the WAL read lock is taken once, not per
       // statement (one fcntl and one stat fewer per GET).
-      conn->SetDeadline(deadline);
+      conn->SetDeadline(deadline, &interrupted_);
       SQLite::Statement& begin = conn->Prepare("BEGIN");
       begin.exec();
       Queries q(*conn);
@@ -779,7 +795,12 @@ class SqliteRepository : public Repository {
     }
   }
 
+  static Status ShuttingDown() {
+    return Status::Unavailable("the server is shutting down: the query was interrupted; retry it");
+  }
+
   Status TranslateRead(const SQLite::Exception& e) const {
+    if (e.getErrorCode() == SQLITE_INTERRUPT && interrupted_) return ShuttingDown();
     if (e.getErrorCode() == SQLITE_INTERRUPT) {
       return Status::Unavailable("query exceeded the query timeout of " +
                                  std::to_string(options_.query_timeout_ms) +
@@ -991,7 +1012,8 @@ class SqliteRepository : public Repository {
   std::vector<PendingWrite*> queue_;  // guarded by queue_mu_
   std::atomic<uint64_t> batches_committed_{0};
   std::atomic<uint64_t> transactions_in_batches_{0};
-  bool stopping_ = false;  // guarded by queue_mu_
+  bool stopping_ = false;                 // guarded by queue_mu_
+  std::atomic<bool> interrupted_{false};  // InterruptQueries() was called
   std::thread writer_thread_;
 
   // Background checkpointing (file databases only).

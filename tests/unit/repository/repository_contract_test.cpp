@@ -651,5 +651,30 @@ TEST_CASE("A copy into an empty database keeps ids, values and links; new ids ar
   CHECK(MustInsert(*repo, NewEntity(K::kServeModel, "new", originals[0].id)).id > originals[3].id);
 }
 
+TEST_CASE("After InterruptQueries reads fail with kUnavailable and writes are kept or undone",
+          "[repository][shutdown]") {
+  ContractDb db(GENERATE(from_range(ContractBackends())));
+  auto repo = db.Open();
+  Entity rm = MustInsert(*repo, NewEntity(K::kRegisteredModel, "before"));
+  repo->InterruptQueries();
+
+  Result<Entity> got = repo->Get(StorageClass::kContext, rm.id);
+  CHECK(got.status().code() == StatusCode::kUnavailable);
+  CHECK_THAT(got.status().message(), Catch::Contains("shutting down"));
+  ListQuery all;
+  all.kinds = {K::kRegisteredModel};
+  CHECK(repo->List(all).status().code() == StatusCode::kUnavailable);
+
+  // A write either commits and reports it, or reports kUnavailable and leaves nothing.
+  Status write = repo->Write([&](WriteTransaction& tx) -> Status {
+    Entity after = NewEntity(K::kRegisteredModel, "after");
+    after.create_time_ms = after.update_time_ms = tx.NowMs();
+    return tx.Insert(after);
+  });
+  INFO(write.ToString());
+  CHECK((write.ok() || write.code() == StatusCode::kUnavailable));
+  CHECK(db.Scalar("SELECT count(*) FROM context WHERE name = 'after'") == (write.ok() ? "1" : "0"));
+}
+
 }  // namespace
 }  // namespace mr
