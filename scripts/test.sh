@@ -174,7 +174,8 @@ suite_postgres() {
   more=(tests/integration/test_core_*.py tests/integration/test_api_*.py
     tests/integration/test_races.py tests/integration/test_hostile_input.py
     tests/integration/test_pg_startup.py
-    tests/integration/test_cli_admin_pg.py)
+    tests/integration/test_cli_admin_pg.py
+    tests/integration/test_shutdown.py)
   (PYTEST_ADDOPTS="${more[*]}" suite_pytest tests/integration/test_pg_replicas.py \
     "$BUILD_DIR/model-registry" no)
 }

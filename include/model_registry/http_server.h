@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,9 +57,14 @@ struct ServerOptions {
   size_t max_header_bytes = 16 * 1024;
   size_t max_header_count = 100;
   size_t max_target_bytes = 8192;
-  // After Stop(), requests in flight get this long to be answered before
-  // Serve() closes every connection and returns.
+  // After Stop(), requests in flight get this long to be answered. Then
+  // interrupt_queries (when set) is called so that those still running end
+  // (503), they get 400 ms more to be answered, and Serve() closes every
+  // connection and returns (docs/RELIABILITY.md, "Shutdown").
   int stop_grace_milliseconds = 1500;
+  // Ends the queries of requests still running, e.g. Repository::
+  // InterruptQueries. Called from Serve()'s thread, possibly several times.
+  std::function<void()> interrupt_queries;
   // Answer GET /hello with a constant body: the benchmark's ceiling.
   bool enable_hello_endpoint = false;
   // When set, the date v1alpha3 goes away, sent as its Sunset header: an
@@ -106,8 +112,9 @@ class HttpServer {
   void Serve();
 
   // Stops accepting and closes idle connections; Serve() returns once the
-  // requests in flight are answered (at most stop_grace_milliseconds later
-  // for the sockets; handlers already running are always waited for).
+  // requests in flight are answered (at most stop_grace_milliseconds + 400 ms
+  // later for the sockets; handlers already running are always waited for,
+  // and interrupt_queries makes them end).
   void Stop();
 
  private:

@@ -89,6 +89,7 @@ int Serve(mr::ServerOptions& server_options, const StorageChoice& storage,
     return 1;
   }
   mr::RegistryService service(**repo, service_options);
+  server_options.interrupt_queries = [&repo] { (*repo)->InterruptQueries(); };
   mr::HttpServer server(service, server_options);
   auto port = server.Bind();
   if (!port.ok()) {
@@ -242,6 +243,15 @@ int main(int argc, char** argv) {
       ->envname("MR_MAX_PAGE_SIZE")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  // Shutdown (docs/RELIABILITY.md, "Shutdown").
+  double shutdown_grace_seconds = server_options.stop_grace_milliseconds / 1000.0;
+  serve
+      ->add_option("--shutdown-grace", shutdown_grace_seconds,
+                   "Seconds requests in flight get to finish after SIGTERM before their queries "
+                   "are interrupted (503); the process exits at most 0.4 s later")
+      ->envname("MR_SHUTDOWN_GRACE")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   serve->add_flag("--hello-endpoint", server_options.enable_hello_endpoint,
                   "Serve GET /hello (benchmark ceiling)");
   std::string v1alpha3_sunset;
@@ -310,6 +320,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   server_options.max_body_bytes = static_cast<size_t>(max_body_kib) * 1024;
+  server_options.stop_grace_milliseconds = static_cast<int>(shutdown_grace_seconds * 1000.0 + 0.5);
   db_options.query_timeout_ms = static_cast<int>(query_timeout_seconds * 1000.0 + 0.5);
   storage.postgres.query_timeout_ms = db_options.query_timeout_ms;
   if (!v1alpha3_sunset.empty()) {

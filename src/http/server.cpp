@@ -45,6 +45,12 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kLingerBytes = 4 << 20;
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+// After the stop grace, requests still running have their queries interrupted
+// and this long to be answered (a 503) before every connection is closed; the
+// interruption is repeated this often meanwhile, for statements that started
+// after the previous one (docs/RELIABILITY.md, "Shutdown").
+constexpr auto kInterruptedAnswerTime = std::chrono::milliseconds(400);
+constexpr auto kInterruptRepeat = std::chrono::milliseconds(100);
 constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool EqualsIgnoreCase(beast::string_view a, beast::string_view b) {
@@ -206,10 +212,26 @@ class HttpServer::Impl {
     for (auto& context : contexts_) io.emplace_back([&context] { context->run(); });
     {
       // Returns once stopped and every connection is gone, or the stop grace
-      // has passed: requests in flight get that long to be answered.
+      // has passed: requests in flight get that long to be answered. Those
+      // still running then are interrupted and answered (503).
       std::unique_lock<std::mutex> lock(mu_);
+      auto all_closed = [this] { return connections_.empty(); };
       stopped_cv_.wait(lock, [this] { return stopping_; });
-      stopped_cv_.wait_until(lock, stop_deadline_, [this] { return connections_.empty(); });
+      if (!stopped_cv_.wait_until(lock, stop_deadline_, all_closed) && options_.interrupt_queries) {
+        const auto answer_deadline = stop_deadline_ + kInterruptedAnswerTime;
+        std::fprintf(stderr,
+                     "model-registry: %zu connections still open after the shutdown grace, "
+                     "interrupting their queries\n",
+                     connections_.size());
+        do {
+          lock.unlock();
+          options_.interrupt_queries();
+          lock.lock();
+        } while (!stopped_cv_.wait_until(lock,
+                                         std::min(answer_deadline, Clock::now() + kInterruptRepeat),
+                                         all_closed) &&
+                 Clock::now() < answer_deadline);
+      }
     }
     guards_.clear();
     for (auto& context : contexts_) context->stop();
@@ -320,6 +342,7 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
                           [self = shared_from_this(), head_deadline](beast::error_code ec) {
                             if (ec) return self->Close();
                             if (self->phase_ == Phase::kClosed) return;
+                            self->handshake_done_ = true;
                             self->BeginRequest(head_deadline);
                           });
   }
@@ -398,11 +421,14 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
           std::min(deadline, Clock::now() + std::chrono::seconds(options_.read_timeout_seconds));
     }
     SetDeadline(deadline);
+    reading_ = true;
     ReadSome(buffer_.prepare(std::min(room, kReadChunk)),
              [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(beast::error_code ec, size_t n) {
+    reading_ = false;
+    if (read_cancelled_) return;  // RefuseTimedOut() answers instead
     buffer_.commit(n);
     if (ec) return Close();  // the client left, or a deadline passed
     if (phase_ == Phase::kClosed) return;
@@ -528,16 +554,43 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
     Write(Serialize(response, keep_alive, http10_, head_), keep_alive);
   }
 
-  void Refuse(int status, std::string message) {
+  void Refuse(int status, std::string message,
+              std::optional<Clock::time_point> deadline = std::nullopt) {
     bool http10 = parser_ && parser_->is_header_done() && parser_->get().version() < 11;
     Write(Serialize(http::RequestHandler::Error(status, std::move(message)), false, http10, false),
-          false);
+          false, deadline);
   }
 
-  void Write(std::string bytes, bool keep_alive) {
+  // A request that missed its header or body deadline (or went silent for
+  // the read timeout) gets 408 before the connection closes, unless the
+  // client never sent a byte of it (an unused or idle connection is just
+  // closed). The pending read is cancelled first; the 408 gets only the
+  // linger time to be written, so a client that does not read cannot hold
+  // the connection longer.
+  bool RefuseTimedOut() {
+    const bool request_started = phase_ == Phase::kBody || head_bytes_ + buffer_.size() > 0;
+    if (!reading_ || !request_started || (tls_ && !handshake_done_)) return false;
+    std::string message =
+        deadline_ < phase_deadline_
+            ? "no bytes arrived for " + std::to_string(options_.read_timeout_seconds) +
+                  " s in the middle of the request"
+        : phase_ == Phase::kBody ? "the request body was not complete within " +
+                                       std::to_string(options_.body_timeout_seconds) + " s"
+                                 : "the request head was not complete within " +
+                                       std::to_string(options_.header_timeout_seconds) + " s";
+    read_cancelled_ = true;
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+    Refuse(408, std::move(message), Clock::now() + kLingerTime);
+    return true;
+  }
+
+  void Write(std::string bytes, bool keep_alive,
+             std::optional<Clock::time_point> deadline = std::nullopt) {
     phase_ = Phase::kWriting;
     out_ = std::move(bytes);
-    SetDeadline(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds));
+    SetDeadline(
+        deadline.value_or(Clock::now() + std::chrono::seconds(options_.write_timeout_seconds)));
     WriteAll(asio::buffer(out_),
              [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                self->OnWritten(ec, keep_alive);
@@ -601,7 +654,11 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   void OnTimer() {
     timer_waiting_ = false;
     if (phase_ == Phase::kClosed || phase_ == Phase::kHandling) return;
-    if (Clock::now() >= deadline_) return Close();
+    if (Clock::now() >= deadline_) {
+      const bool reading_request = phase_ == Phase::kHead || phase_ == Phase::kBody;
+      if (reading_request && RefuseTimedOut()) return;
+      return Close();
+    }
     SetDeadline(deadline_);
   }
 
@@ -631,6 +688,9 @@ class HttpServer::Impl::Connection : public std::enable_shared_from_this<Connect
   Phase phase_ = Phase::kIdle;
   Clock::time_point phase_deadline_;
   bool registered_ = false;
+  bool handshake_done_ = false;  // TLS only
+  bool reading_ = false;         // a ReadSome is pending
+  bool read_cancelled_ = false;  // by RefuseTimedOut(): OnRead ignores it
   bool head_checked_ = false;
   bool keep_alive_ = false;
   bool http10_ = false;

@@ -21,6 +21,7 @@ def _shared_conftest():
 
 _conftest = _shared_conftest()
 RegistryServer = _conftest.RegistryServer
+postgres_url_for = _conftest._postgres_url_for  # with MR_TEST_DATABASE_URL: a db file's database
 API = _conftest.API
 
 TIMEOUT = 10

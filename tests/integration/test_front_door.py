@@ -293,6 +293,51 @@ def test_trickled_body_is_dropped_at_the_body_deadline(strict):
     assert 1.0 < took < 5.0, took
 
 
+def read_until_closed(sock, limit=15):
+    """What the server sends before it closes; fails when it stays open for `limit` s."""
+    sock.settimeout(limit)
+    received = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return received
+            received += chunk
+    except ConnectionResetError:
+        return received
+    except socket.timeout:
+        pytest.fail(f"the server kept the connection open for {limit} s")
+
+
+@pytest.mark.parametrize("sent,deadline", [
+    (b"GET " + RM_PATH.encode()[:12], "head"),
+    (b"GET " + RM_PATH.encode() + b" HTTP/1.1\r\nHost: x\r\nX-Half: ", "head"),
+    (f"POST {RM_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+     "Content-Length: 100\r\n\r\n{\"name\": ".encode(), "body"),
+], ids=["half-request-line", "half-head", "half-body"])
+def test_a_request_missing_its_deadline_gets_408_before_the_close(strict, sent, deadline):
+    with connect(strict.port) as sock:
+        sock.sendall(sent)
+        started = time.monotonic()
+        answer = read_until_closed(sock)
+        took = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:200]
+    status, headers, body = parse_raw_response(answer)
+    assert headers["connection"] == "close"
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)
+    assert error["code"] == "Request Timeout"
+    assert f"request {deadline} was not complete within 2 s" in error["message"]
+    print(f"\n{deadline} deadline: 408 after {took:.2f}s (deadline 2 s)")
+
+
+def test_a_connection_that_sends_nothing_is_closed_without_an_answer(strict):
+    """Nothing of a request arrived, so there is nothing to answer (as for an idle keep-alive
+    connection)."""
+    with connect(strict.port) as sock:
+        assert read_until_closed(sock) == b""
+
+
 def test_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout(strict):
     sock = connect(strict.port)
     try:

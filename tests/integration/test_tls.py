@@ -143,6 +143,14 @@ def test_a_finished_handshake_without_a_request_is_dropped_too(tls_server, tls_f
         assert read_until_closed(sock) == b""
 
 
+def test_a_half_request_line_gets_408_over_tls_too(tls_server, tls_files):
+    with open_tls(tls_server.port, tls_files.ca) as sock:
+        sock.sendall(f"GET {V1}/regis".encode())
+        answer = read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:200]
+    assert b"\r\nConnection: close\r\n" in answer
+
+
 def test_a_refused_body_still_gets_its_answer(tls_server, tls_files):
     """413 as soon as the body crosses --max-body-kib (1 MiB), while the client goes on sending:
     the server reads and discards the rest instead of resetting the connection first."""
