@@ -174,6 +174,8 @@ class PostgresRepository : public Repository {
       BackOff(attempt);
     }
     Release(std::move(conn));
+    // The transaction's own statements translate a cancel as a timeout.
+    if (interrupted_ && status.code() == StatusCode::kUnavailable) return ShuttingDown();
     return status;
   }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <set>
@@ -97,11 +98,13 @@ class ContractDb {
   ContractDb(const ContractDb&) = delete;
   ContractDb& operator=(const ContractDb&) = delete;
 
-  std::unique_ptr<Repository> Open() const {
+  // `query_timeout_ms` applies to PostgreSQL only (0: the default).
+  std::unique_ptr<Repository> Open(int query_timeout_ms = 0) const {
     INFO("backend " << backend_);
     if (backend_ == "sqlite") return sqlite_.Open();
     PostgresOptions options;
     options.conninfo = conninfo_;
+    if (query_timeout_ms > 0) options.query_timeout_ms = query_timeout_ms;
     Result<std::unique_ptr<Repository>> repo = OpenPostgresRepository(options);
     if (!repo.ok()) FAIL("OpenPostgresRepository: " << repo.status().ToString());
     return std::move(repo).value();
@@ -132,6 +135,8 @@ class ContractDb {
     if (rows.size() != 1) FAIL("expected one value from " << sql);
     return rows[0];
   }
+
+  const std::string& conninfo() const { return conninfo_; }  // PostgreSQL only
 
   void CheckIntegrity() const {
     if (backend_ == "sqlite") mr::testing::CheckIntegrity(sqlite_.path());
@@ -674,6 +679,43 @@ TEST_CASE("After InterruptQueries reads fail with kUnavailable and writes are ke
   INFO(write.ToString());
   CHECK((write.ok() || write.code() == StatusCode::kUnavailable));
   CHECK(db.Scalar("SELECT count(*) FROM context WHERE name = 'after'") == (write.ok() ? "1" : "0"));
+}
+
+// A write waiting for a row lock held by another session is cancelled, not
+// left to run to the query timeout (60 s here), and rolled back.
+TEST_CASE("PostgreSQL: InterruptQueries cancels a waiting write, which is rolled back",
+          "[repository][shutdown]") {
+  if (TestDatabaseUrl() == nullptr) return;  // SQLite does not interrupt writes
+  ContractDb db("postgresql");
+  auto repo = db.Open(/*query_timeout_ms=*/60000);
+  Entity rm = MustInsert(*repo, NewEntity(K::kRegisteredModel, "locked"));
+  PGconn* holder = PQconnectdb(db.conninfo().c_str());
+  REQUIRE(PQstatus(holder) == CONNECTION_OK);
+  PQclear(PQexec(holder, "BEGIN"));
+  PQclear(PQexec(
+      holder,
+      ("SELECT id FROM context WHERE id = " + std::to_string(rm.id) + " FOR UPDATE").c_str()));
+  Status write;
+  std::thread writer([&] {
+    write = repo->Write([&](WriteTransaction& tx) -> Status {
+      MR_ASSIGN_OR_RETURN(Entity changed, tx.Get(StorageClass::kContext, rm.id));
+      changed.description = "changed";
+      changed.update_time_ms = tx.NowMs();
+      return tx.Update(changed);
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the UPDATE waits for the lock
+  const auto interrupted = std::chrono::steady_clock::now();
+  repo->InterruptQueries();
+  writer.join();
+  const auto waited = std::chrono::steady_clock::now() - interrupted;
+  PQclear(PQexec(holder, "ROLLBACK"));
+  PQfinish(holder);
+  INFO(write.ToString());
+  CHECK(write.code() == StatusCode::kUnavailable);
+  CHECK_THAT(write.message(), Catch::Contains("shutting down"));
+  CHECK(waited < std::chrono::seconds(30));  // not the 60 s query timeout
+  CHECK(db.Scalar("SELECT count(*) FROM context WHERE description = 'changed'") == "0");
 }
 
 }  // namespace
