@@ -27,12 +27,19 @@ def seeded_db(tmp_path_factory):
     return db_file
 
 
-def test_sigterm_interrupts_slow_queries_in_flight_and_answers_them_503(seeded_db):
+@pytest.mark.parametrize("grace", ["default", "flag", "env"])
+def test_sigterm_interrupts_slow_queries_in_flight_and_answers_them_503(seeded_db, grace):
     """Filters that would run for many seconds
     (--query-timeout 60) are in flight when SIGTERM arrives. After the grace (1.5 s) their
     queries are interrupted, each client gets a 503, and the process exits; it used to wait
-    for the queries to finish and close the connections without an answer."""
-    srv = RegistryServer(seeded_db, ["--query-timeout", "60"]).start()
+    for the queries to finish and close the connections without an answer. Also with a grace
+    of 0.5 s from --shutdown-grace or MR_SHUTDOWN_GRACE."""
+    args, env = ["--query-timeout", "60"], {}
+    if grace == "flag":
+        args += ["--shutdown-grace", "0.5"]
+    elif grace == "env":
+        env["MR_SHUTDOWN_GRACE"] = "0.5"
+    srv = RegistryServer(seeded_db, args, env=env).start()
     answers = []
 
     def expensive():
@@ -58,7 +65,7 @@ def test_sigterm_interrupts_slow_queries_in_flight_and_answers_them_503(seeded_d
             c.join(timeout=30)
     finally:
         srv.stop()
-    print(f"\nSIGTERM with 2 slow filter queries in flight: exited in {took:.2f}s")
+    print(f"\nSIGTERM with 2 slow filter queries in flight, grace {grace}: exited in {took:.2f}s")
     assert code == 0
     assert len(answers) == 2
     for r in answers:
@@ -66,3 +73,9 @@ def test_sigterm_interrupts_slow_queries_in_flight_and_answers_them_503(seeded_d
         if ON_POSTGRES and r.status_code == 200:
             continue  # PostgreSQL plans this filter well: it may finish before the grace ends
         expect_error(r, 503, contains="shutting down")
+
+
+def test_bad_shutdown_grace_is_refused(tmp_path):
+    for value in ("-1", "abc", "3601"):
+        with pytest.raises(RuntimeError, match="server exited"):
+            RegistryServer(str(tmp_path / "registry.db"), ["--shutdown-grace", value]).start()
