@@ -44,6 +44,7 @@ SCALES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
 SEED_FORMAT = 2
 DEFAULT_CONNECTIONS = [1, 8, 32, 64]
 FILTER = 'framework="pytorch"'
+RARE_FILTER = 'framework="nope"'
 COLD_START_RUNS = 7
 
 # The targets. Reported with the figures; nothing here fails a run.
@@ -368,6 +369,14 @@ def scenarios(info, tokens_filtered, tokens_walk, nonce):
         out.append(("list_filtered_p20", "the same list, page 20 (nextPageToken)", "get.lua",
                     {"BENCH_PATH": filtered + "&nextPageToken=" + tokens_filtered[19]}, False))
     out += [
+        ("list_rare_value",
+         f"GET /model_versions?pageSize=100&filterQuery={RARE_FILTER} (a value no version has)",
+         "get.lua", {"BENCH_PATH": f"{API}/model_versions?pageSize=100&filterQuery=" +
+                     urllib.parse.quote(RARE_FILTER)}, False),
+        ("list_common_value",
+         f"GET /model_versions?pageSize=100&filterQuery={FILTER} (a quarter of all versions)",
+         "get.lua", {"BENCH_PATH": f"{API}/model_versions?pageSize=100&filterQuery=" +
+                     urllib.parse.quote(FILTER)}, False),
         ("walk_20_pages",
          f"GET /model_versions?pageSize=100&orderBy=CREATE_TIME&sortOrder=DESC, pages 1..{len(tokens_walk)} in turn",
          "walk.lua", {"BENCH_PATH": f"{API}/model_versions?pageSize=100&orderBy=CREATE_TIME"

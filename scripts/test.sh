@@ -175,7 +175,8 @@ suite_postgres() {
     tests/integration/test_races.py tests/integration/test_hostile_input.py
     tests/integration/test_pg_startup.py
     tests/integration/test_cli_admin_pg.py
-    tests/integration/test_shutdown.py)
+    tests/integration/test_shutdown.py
+    tests/integration/test_storage_metrics.py)
   (PYTEST_ADDOPTS="${more[*]}" suite_pytest tests/integration/test_pg_replicas.py \
     "$BUILD_DIR/model-registry" no)
 }

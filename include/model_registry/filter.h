@@ -137,6 +137,8 @@ struct SqlDialect {
       match_pattern;
   // A boolean expression that is never true: what `IN ()` becomes.
   std::string never_true;
+  // Appended inside each EXISTS subquery (after its WHERE condition).
+  std::string exists_suffix;
 };
 
 // Returns `pattern` with a trailing lone escape backslash doubled, so that it
@@ -160,5 +162,17 @@ std::string NormalizeLikePattern(std::string_view pattern);
 Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,
                             const SqlDialect& dialect, std::string_view owner_id_column,
                             std::string_view property_table);
+
+// Emits the lookup of the owners that satisfy a string-property comparison by
+// equality (`=`, or `IN` with values) that is a top-level conjunct of `expr`
+// (the first one, when several are), or std::nullopt when it has none:
+//   SELECT p.owner_id FROM <table> p WHERE p.name = ? AND p.is_custom = ?
+//     AND p.string_value = ?          (or: p.string_value IN (?, ...))
+// Every entity that `expr` matches is among those owners, so a list can start
+// from them when they are few (storage::ChooseListSql). Errors: the
+// resolver's.
+Result<std::optional<SqlFragment>> EmitOwnerLookup(const Expr& expr,
+                                                   const PropertyResolver& resolver,
+                                                   std::string_view property_table);
 
 }  // namespace mr::filter

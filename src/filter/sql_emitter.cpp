@@ -142,6 +142,24 @@ class Emitter {
 
   SqlFragment Take() && { return std::move(out_); }
 
+  // EmitOwnerLookup for one comparison; false when it does not qualify.
+  Result<bool> EmitOwnerLookup(const Comparison& comparison) {
+    bool by_equality = comparison.op == CompareOp::kEq ||
+                       (comparison.op == CompareOp::kIn && !comparison.values.empty());
+    if (!by_equality) return false;
+    MR_ASSIGN_OR_RETURN(PropertyRef ref, resolver_(comparison.property, comparison.suffix));
+    if (ref.where != PropertyRef::Where::kProperty || ref.enum_code) return false;
+    ValueType type = ref.infer_type ? InferType(comparison.values.front()) : ref.type;
+    if (type != ValueType::kString) return false;
+    out_.text += "SELECT p.owner_id FROM ";
+    out_.text += property_table_;
+    out_.text += " p WHERE p.name = ? AND p.is_custom = ? AND ";
+    out_.params.emplace_back(ref.property_name);
+    out_.params.emplace_back(int64_t{ref.is_custom ? 1 : 0});
+    EmitCondition(comparison, ValueColumn(type), type, ref);
+    return true;
+  }
+
  private:
   Status EmitComparison(const Comparison& comparison) {
     MR_ASSIGN_OR_RETURN(PropertyRef ref, resolver_(comparison.property, comparison.suffix));
@@ -194,6 +212,7 @@ class Emitter {
       } else {
         EmitCondition(comparison, target.expression, target.type, ref);
       }
+      out_.text += dialect_.exists_suffix;
       out_.text += ')';
     } else {
       out_.text += '(';
@@ -266,6 +285,31 @@ std::string NormalizeLikePattern(std::string_view pattern) {
   for (auto it = out.rbegin(); it != out.rend() && *it == '\\'; ++it) ++trailing_backslashes;
   if (trailing_backslashes % 2 == 1) out += '\\';
   return out;
+}
+
+Result<std::optional<SqlFragment>> EmitOwnerLookup(const Expr& expr,
+                                                   const PropertyResolver& resolver,
+                                                   std::string_view property_table) {
+  // The top-level conjuncts, in the order they were written.
+  std::vector<const Expr*> pending{&expr};
+  std::vector<const Comparison*> conjuncts;
+  while (!pending.empty()) {
+    const Expr* node = pending.back();
+    pending.pop_back();
+    if (node->kind == Expr::Kind::kCompare) {
+      conjuncts.push_back(&node->comparison);
+    } else if (node->kind == Expr::Kind::kAnd && node->left && node->right) {
+      pending.push_back(node->right.get());
+      pending.push_back(node->left.get());
+    }
+  }
+  static const SqlDialect kUnused{nullptr, "", ""};  // LIKE never qualifies
+  for (const Comparison* comparison : conjuncts) {
+    Emitter emitter(resolver, kUnused, "", property_table);
+    MR_ASSIGN_OR_RETURN(bool emitted, emitter.EmitOwnerLookup(*comparison));
+    if (emitted) return std::optional<SqlFragment>(std::move(emitter).Take());
+  }
+  return std::optional<SqlFragment>();
 }
 
 Result<SqlFragment> EmitSql(const Expr& expr, const PropertyResolver& resolver,

@@ -122,6 +122,7 @@ class PostgresRepository : public Repository {
       }
       std::unique_ptr<PgConnection> conn = std::move(*connected);
       MR_RETURN_IF_ERROR(postgres::Migrate(*conn).status());
+      conn->CountStatementsIn(&statements_);
       std::lock_guard<std::mutex> lock(pool_mu_);
       ++open_;
       idle_.push_back(std::move(conn));
@@ -190,6 +191,34 @@ class PostgresRepository : public Repository {
   Status CheckHealth() override {
     return Read<bool>([&](PgQueries&) -> Result<bool> { return true; }, /*check_schema=*/true)
         .status();
+  }
+  std::vector<StorageStat> Stats() override {
+    int open = 0;
+    size_t idle = 0;
+    uint64_t waits = 0;
+    double waited_seconds = 0;
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      open = open_;
+      idle = idle_.size();
+      waits = pool_waits_;
+      waited_seconds = std::chrono::duration<double>(pool_waited_).count();
+    }
+    return {
+        {"statements_total", "SQL statements sent to PostgreSQL (one round trip each).", true,
+         static_cast<double>(statements_.load(std::memory_order_relaxed))},
+        {"pool_connections_open", "Connections to PostgreSQL open in this process's pool.", false,
+         static_cast<double>(open)},
+        {"pool_connections_in_use", "Pool connections lent to a request right now.", false,
+         static_cast<double>(open - static_cast<int>(idle))},
+        {"pool_connections_max", "The pool's bound (--db-max-connections).", false,
+         static_cast<double>(options_.max_connections)},
+        {"pool_waits_total",
+         "Times a request found every pool connection busy and had to wait for one.", true,
+         static_cast<double>(waits)},
+        {"pool_wait_seconds_total", "Time requests spent waiting for a free pool connection.", true,
+         waited_seconds},
+    };
   }
 
  private:
@@ -260,9 +289,15 @@ class PostgresRepository : public Repository {
   Result<std::unique_ptr<PgConnection>> Acquire() {
     if (interrupted_) return ShuttingDown();
     std::unique_lock<std::mutex> lock(pool_mu_);
-    bool free =
-        pool_cv_.wait_for(lock, std::chrono::milliseconds(options_.acquire_timeout_ms),
-                          [&] { return !idle_.empty() || open_ < options_.max_connections; });
+    auto available = [&] { return !idle_.empty() || open_ < options_.max_connections; };
+    bool free = available();
+    if (!free) {
+      ++pool_waits_;
+      const auto started = std::chrono::steady_clock::now();
+      free = pool_cv_.wait_for(lock, std::chrono::milliseconds(options_.acquire_timeout_ms),
+                               available);
+      pool_waited_ += std::chrono::steady_clock::now() - started;
+    }
     if (!free) {
       return Status::Unavailable("all " + std::to_string(options_.max_connections) +
                                  " database connections stayed busy for " +
@@ -283,6 +318,7 @@ class PostgresRepository : public Repository {
       pool_cv_.notify_one();
     } else {
       in_use_.insert(conn->get());
+      (*conn)->CountStatementsIn(&statements_);
     }
     return conn;
   }
@@ -301,11 +337,14 @@ class PostgresRepository : public Repository {
 
   const PostgresOptions options_;
   std::mutex pool_mu_;
-  std::condition_variable pool_cv_;                  // a connection was released
-  std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by pool_mu_
-  int open_ = 0;                                     // guarded by pool_mu_
-  std::unordered_set<PgConnection*> in_use_;         // guarded by pool_mu_
-  std::atomic<bool> interrupted_{false};             // InterruptQueries() was called
+  std::condition_variable pool_cv_;                    // a connection was released
+  std::vector<std::unique_ptr<PgConnection>> idle_;    // guarded by pool_mu_
+  int open_ = 0;                                       // guarded by pool_mu_
+  std::unordered_set<PgConnection*> in_use_;           // guarded by pool_mu_
+  std::atomic<bool> interrupted_{false};               // InterruptQueries() was called
+  uint64_t pool_waits_ = 0;                            // guarded by pool_mu_
+  std::chrono::steady_clock::duration pool_waited_{};  // guarded by pool_mu_
+  std::atomic<uint64_t> statements_{0};
 };
 
 }  // namespace

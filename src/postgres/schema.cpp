@@ -109,6 +109,18 @@ CREATE TABLE execution_property (
   PRIMARY KEY (owner_id, is_custom, name)
 );
 )sql"},
+      {2, "property value indexes", R"sql(
+-- A filter on a string property by equality (framework = "x") finds its
+-- owners here, so a list over a value few rows have reads those rows, not the
+-- whole kind (storage::ChooseListSql). Hash indexes: a B-tree entry is limited
+-- to about 2.7 kB, and a long string value would make its INSERT fail.
+CREATE INDEX context_property_by_string ON context_property USING hash (string_value)
+  WHERE string_value IS NOT NULL;
+CREATE INDEX artifact_property_by_string ON artifact_property USING hash (string_value)
+  WHERE string_value IS NOT NULL;
+CREATE INDEX execution_property_by_string ON execution_property USING hash (string_value)
+  WHERE string_value IS NOT NULL;
+)sql"},
   };
   return kMigrations;
 }

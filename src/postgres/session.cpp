@@ -89,6 +89,13 @@ Param ParamOf(const filter::SqlParam& param) {
   return std::get<std::string>(param);
 }
 
+Params ParamsOf(const std::vector<filter::SqlParam>& params) {
+  Params text;
+  text.reserve(params.size());
+  for (const auto& p : params) text.push_back(ParamOf(p));
+  return text;
+}
+
 int64_t SystemClockMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

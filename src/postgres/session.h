@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "model_registry/admin_store.h"
 #include "model_registry/entity_spec.h"
 #include "model_registry/postgres_repository.h"
+#include "postgres/list_dialect.h"
 #include "storage/entity_rows.h"
 
 namespace mr::postgres {
@@ -54,6 +56,7 @@ std::string NumberPlaceholders(const std::string& sql);
 std::string DoubleText(double value);
 
 Param ParamOf(const filter::SqlParam& param);
+Params ParamsOf(const std::vector<filter::SqlParam>& params);
 
 using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 
@@ -77,8 +80,13 @@ class PgConnection {
 
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
+  // Every Exec and ExecScript from now on adds one to `statements` (the
+  // repository's statements_total metric: round trips to the server).
+  void CountStatementsIn(std::atomic<uint64_t>* statements) { statements_ = statements; }
+
   // Runs one parameterized statement written with '?' placeholders.
   ResultPtr Exec(const std::string& sql, const Params& params = {}) {
+    Count();
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
@@ -88,7 +96,10 @@ class PgConnection {
   }
 
   // Runs trusted text that may hold several statements (migrations, BEGIN).
-  void ExecScript(const char* sql) { Check(PQexec(conn_, sql)); }
+  void ExecScript(const char* sql) {
+    Count();
+    Check(PQexec(conn_, sql));
+  }
 
   // Asks the server to cancel the statement running now, if any (57014); safe
   // from another thread while this one waits in Exec.
@@ -98,6 +109,10 @@ class PgConnection {
   }
 
  private:
+  void Count() {
+    if (statements_ != nullptr) statements_->fetch_add(1, std::memory_order_relaxed);
+  }
+
   ResultPtr Check(PGresult* raw) {
     ResultPtr result(raw, PQclear);
     ExecStatusType status = raw == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(raw);
@@ -109,6 +124,7 @@ class PgConnection {
 
   PGconn* conn_;
   PGcancel* cancel_ = nullptr;
+  std::atomic<uint64_t>* statements_ = nullptr;
 };
 
 inline int64_t Int64At(const PGresult* r, int row, int col) {
@@ -131,22 +147,12 @@ class PgQueries {
 
   Result<ListPage> List(const ListQuery& q) {
     StorageClass storage = StorageOf(q.kinds.front());
-    storage::ListDialect dialect;
-    dialect.filter = &FilterDialect();
-    dialect.substring_position = "strpos";
-    // Untyped parameters in a row comparison would be resolved as text.
-    dialect.int_placeholder = "?::bigint";
-    // Keeps the property lookups (EXISTS) correlated subplans, checked per
-    // row as the page is walked in order: pulled up into semi-joins, 100 of
-    // them took PostgreSQL 15 over 10 s to plan (docs/DEPLOYMENT.md).
-    dialect.filter_suffix = " IS TRUE";
-    MR_ASSIGN_OR_RETURN(filter::SqlFragment select, storage::ListSql(q, dialect));
-    const std::string& sql = select.text;
-    const std::vector<filter::SqlParam>& params = select.params;
-    Params text;
-    text.reserve(params.size());
-    for (const auto& p : params) text.push_back(ParamOf(p));
-    ResultPtr r = conn_.Exec(sql, text);
+    MR_ASSIGN_OR_RETURN(filter::SqlFragment select,
+                        storage::ChooseListSql(q, ListDialect(), [&](const filter::SqlFragment& f) {
+                          ResultPtr count = conn_.Exec(f.text, ParamsOf(f.params));
+                          return Int64At(count.get(), 0, 0);
+                        }));
+    ResultPtr r = conn_.Exec(select.text, ParamsOf(select.params));
     ListPage page;
     for (int i = 0; i < PQntuples(r.get()); ++i) page.items.push_back(ReadEntity(r.get(), i));
     if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
@@ -236,19 +242,6 @@ class PgQueries {
     if (PQntuples(r.get()) == 0) return false;
     WriteProperties(entity);
     return true;
-  }
-
-  static const filter::SqlDialect& FilterDialect() {
-    static const filter::SqlDialect kDialect{
-        [](std::string_view expression, std::string_view pattern, bool case_insensitive,
-           filter::SqlFragment& out) {
-          out.text += expression;
-          // PostgreSQL's LIKE escape is the backslash by default.
-          out.text += case_insensitive ? " ILIKE ?" : " LIKE ?";
-          out.params.emplace_back(filter::NormalizeLikePattern(pattern));
-        },
-        "FALSE"};
-    return kDialect;
   }
 
  private:

@@ -46,7 +46,7 @@ void MatchPattern(std::string_view expression, std::string_view pattern, bool ca
 }  // namespace
 
 const filter::SqlDialect& FilterDialect() {
-  static const filter::SqlDialect kDialect{MatchPattern, "0"};
+  static const filter::SqlDialect kDialect{MatchPattern, "0", ""};
   return kDialect;
 }
 

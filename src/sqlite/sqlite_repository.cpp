@@ -44,27 +44,31 @@ storage::ListDialect ListDialect() {
   storage::ListDialect dialect;
   dialect.filter = &sqlite::FilterDialect();
   dialect.kinds_column = "+e.type_id";
+  dialect.driven_kinds_column = "+e.type_id";
   dialect.substring_position = "instr";
   return dialect;
 }
 
 // One SQLite connection with its prepared-statement cache. Used by one thread
-// at a time (the pool or the write mutex guarantees it).
+// at a time (the pool or the write mutex guarantees it). Every statement it
+// runs through Prepare() or Exec() is counted in `statements` (when given),
+// the repository's statements_total metric.
 class Connection {
  public:
-  Connection(const std::string& path, int flags, int busy_timeout_ms)
-      : db_(path, flags | SQLite::OPEN_NOMUTEX) {
+  Connection(const std::string& path, int flags, int busy_timeout_ms,
+             std::atomic<uint64_t>* statements = nullptr)
+      : statements_(statements), db_(path, flags | SQLite::OPEN_NOMUTEX) {
     db_.setBusyTimeout(busy_timeout_ms);
-    db_.exec("PRAGMA foreign_keys = ON");
+    Exec("PRAGMA foreign_keys = ON");
     // Statement and savepoint journals stay in memory: otherwise each write
     // batch spills its savepoint journal to a new temp file (open, unlink,
     // pwrite, pread). See docs/BENCHMARKS.md.
-    db_.exec("PRAGMA temp_store = MEMORY");
+    Exec("PRAGMA temp_store = MEMORY");
     // The pool opens one reader per concurrent request; at the default 2 MiB
     // page cache each, 64 readers held ~109 MiB after load, 88 MiB at 1 MiB
     // with the same CPU per request. 256 KiB (38 MiB) made a list of 100 over
     // 1M versions cost 50% more CPU (docs/BENCHMARKS.md).
-    if ((flags & SQLite::OPEN_READONLY) != 0) db_.exec("PRAGMA cache_size = -1024");
+    if ((flags & SQLite::OPEN_READONLY) != 0) Exec("PRAGMA cache_size = -1024");
     sqlite3_progress_handler(db_.getHandle(), kProgressOps, &Connection::PastDeadline, this);
   }
   Connection(const Connection&) = delete;
@@ -92,9 +96,21 @@ class Connection {
     if (cache_.size() > kMaxCachedStatements) cache_.clear();
   }
 
-  // Returns a cached, reset statement for `sql` (trusted text only). The
-  // reference stays valid until the next TrimCache().
+  // Runs trusted text without result rows, counted as one statement.
+  void Exec(const std::string& sql) {
+    CountStatement();
+    db_.exec(sql);
+  }
+
+  // For a statement from Prepare() run once more after a reset.
+  void CountStatement() {
+    if (statements_ != nullptr) statements_->fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Returns a cached, reset statement for `sql` (trusted text only), counted
+  // as one statement run. The reference stays valid until the next TrimCache().
   SQLite::Statement& Prepare(const std::string& sql) {
+    CountStatement();
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
       it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
@@ -122,6 +138,7 @@ class Connection {
   static constexpr size_t kMaxCachedStatements = 512;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const std::atomic<bool>* interrupted_ = nullptr;
+  std::atomic<uint64_t>* statements_;
   SQLite::Database db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
 };
@@ -151,6 +168,10 @@ void BindParam(SQLite::Statement& stmt, int index, const SqlParam& param) {
   } else {
     stmt.bind(index, std::get<std::string>(param));
   }
+}
+
+void BindParams(SQLite::Statement& stmt, const std::vector<SqlParam>& params) {
+  for (size_t i = 0; i < params.size(); ++i) BindParam(stmt, static_cast<int>(i + 1), params[i]);
 }
 
 Status Translate(const SQLite::Exception& e, const Entity* entity = nullptr) {
@@ -202,15 +223,20 @@ class Queries {
 
   Result<ListPage> List(const ListQuery& q) {
     StorageClass storage = StorageOf(q.kinds.front());
-    MR_ASSIGN_OR_RETURN(filter::SqlFragment select, storage::ListSql(q, ListDialect()));
+    MR_ASSIGN_OR_RETURN(filter::SqlFragment select,
+                        storage::ChooseListSql(q, ListDialect(), [&](const filter::SqlFragment& f) {
+                          SQLite::Statement& count = conn_.Prepare(f.text);
+                          StatementGuard guard(count);
+                          BindParams(count, f.params);
+                          return count.executeStep() ? count.getColumn(0).getInt64() : 0;
+                        }));
     const std::string& sql = select.text;
     const std::vector<SqlParam>& params = select.params;
     ListPage page;
     {
       SQLite::Statement& stmt = conn_.Prepare(sql);
       StatementGuard guard(stmt);
-      for (size_t i = 0; i < params.size(); ++i)
-        BindParam(stmt, static_cast<int>(i + 1), params[i]);
+      BindParams(stmt, params);
       while (stmt.executeStep()) page.items.push_back(ReadEntity(stmt));
     }
     if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
@@ -424,12 +450,15 @@ class Queries {
   }
 
   void WriteProperties(const Entity& entity) {
+    const std::vector<storage::PropertyRow> rows = storage::PropertyRowsOf(entity);
+    if (rows.empty()) return;
     SQLite::Statement& stmt = conn_.Prepare(
         std::string("INSERT INTO ") + TablesFor(StorageOf(entity.kind)).property +
         " (owner_id, is_custom, name, value_type, string_value, int_value, double_value, "
         "bool_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     StatementGuard guard(stmt);
-    for (const storage::PropertyRow& row : storage::PropertyRowsOf(entity)) {
+    for (const storage::PropertyRow& row : rows) {
+      if (&row != &rows.front()) conn_.CountStatement();  // Prepare counted the first
       stmt.reset();
       stmt.clearBindings();
       stmt.bind(1, entity.id);
@@ -631,14 +660,16 @@ class SqliteRepository : public Repository {
     in_memory_ = options_.path == ":memory:" || options_.path.empty();
     if (!in_memory_) MR_RETURN_IF_ERROR(file_guard_.Acquire(options_.path));
     try {
-      writer_ = std::make_unique<Connection>(
-          options_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options_.busy_timeout_ms);
+      writer_ =
+          std::make_unique<Connection>(options_.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                       options_.busy_timeout_ms, &statements_);
       if (!in_memory_) {
+        writer_->CountStatement();
         std::string mode = writer_->db().execAndGet("PRAGMA journal_mode = WAL").getString();
         if (mode != "wal") return Status::Unavailable("cannot enable WAL mode on " + options_.path);
       }
-      writer_->db().exec(options_.synchronous_full ? "PRAGMA synchronous = FULL"
-                                                   : "PRAGMA synchronous = NORMAL");
+      writer_->Exec(options_.synchronous_full ? "PRAGMA synchronous = FULL"
+                                              : "PRAGMA synchronous = NORMAL");
       MR_RETURN_IF_ERROR(Migrate());
       writer_thread_ = std::thread([this] { WriterLoop(); });
       if (!in_memory_) {
@@ -648,7 +679,7 @@ class SqliteRepository : public Repository {
         // creates/s at 32 connections). Durability is unchanged: a checkpoint
         // only copies committed WAL frames into the database file.
         checkpointer_ = std::make_unique<Connection>(options_.path, SQLite::OPEN_READWRITE,
-                                                     options_.busy_timeout_ms);
+                                                     options_.busy_timeout_ms, &statements_);
         sqlite3_wal_hook(writer_->db().getHandle(), &SqliteRepository::OnWalCommit, this);
         checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
       }
@@ -710,7 +741,21 @@ class SqliteRepository : public Repository {
       std::lock_guard<std::mutex> lock(queue_mu_);
       queued = queue_.size();
     }
+    int lag_frames = 0;
+    {
+      std::lock_guard<std::mutex> lock(wal_mu_);
+      lag_frames = std::max(0, wal_frames_ - wal_frames_checkpointed_);
+    }
     return {
+        {"statements_total",
+         "SQL statements run (reads, writes, transaction control), counted per execution.", true,
+         static_cast<double>(statements_.load(std::memory_order_relaxed))},
+        {"wal_checkpoint_lag_frames",
+         "WAL frames (pages) committed but not yet copied into the database file by a "
+         "checkpoint, as of the last commit or checkpoint.",
+         false, static_cast<double>(lag_frames)},
+        {"checkpoints_total", "WAL checkpoints run (background or inline).", true,
+         static_cast<double>(checkpoints_.load(std::memory_order_relaxed))},
         {"write_queue_length", "Write transactions waiting for the group-commit writer.", false,
          static_cast<double>(queued)},
         {"commit_batches_total", "Group-commit batches committed (one WAL append each).", true,
@@ -772,7 +817,7 @@ class SqliteRepository : public Repository {
     try {
       if (!conn) {
         conn = std::make_unique<Connection>(options_.path, SQLite::OPEN_READONLY,
-                                            options_.busy_timeout_ms);
+                                            options_.busy_timeout_ms, &statements_);
       }
       // One read transaction per call: a page and its properties come from
       // the same snapshot, and the WAL read lock is taken once, not per
@@ -819,8 +864,15 @@ class SqliteRepository : public Repository {
   // replaces SQLite's own autocheckpoint.
   static int OnWalCommit(void* self, sqlite3* db, const char*, int frames) {
     auto* repo = static_cast<SqliteRepository*>(self);
+    {
+      std::lock_guard<std::mutex> lock(repo->wal_mu_);
+      // A shorter WAL than before: the writer restarted it from the start
+      // after a complete checkpoint, so none of its frames are copied yet.
+      if (frames < repo->wal_frames_) repo->wal_frames_checkpointed_ = 0;
+      repo->wal_frames_ = frames;
+    }
     if (frames >= kInlineCheckpointFrames) {
-      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      repo->Checkpoint(db);
     } else if (frames >= kBackgroundCheckpointFrames) {
       std::lock_guard<std::mutex> lock(repo->checkpoint_mu_);
       repo->checkpoint_wanted_ = true;
@@ -837,14 +889,23 @@ class SqliteRepository : public Repository {
         if (checkpoint_stopping_) return;
         checkpoint_wanted_ = false;
       }
-      try {
-        // PASSIVE never blocks the writer or readers; what it cannot copy
-        // now, a later request (or the inline limit) copies.
-        checkpointer_->db().exec("PRAGMA wal_checkpoint(PASSIVE)");
-      } catch (const SQLite::Exception&) {
-        // Busy or I/O trouble: the next commit over the threshold asks again.
-      }
+      // Busy or I/O trouble: the next commit over the threshold asks again.
+      Checkpoint(checkpointer_->db().getHandle());
     }
+  }
+
+  // PASSIVE never blocks the writer or readers; what it cannot copy now, a
+  // later request (or the inline limit) copies.
+  void Checkpoint(sqlite3* db) {
+    int wal_frames = 0;
+    int copied = 0;
+    int rc =
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
+    checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    if (rc != SQLITE_OK || wal_frames < 0) return;
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    wal_frames_ = std::max(wal_frames_, wal_frames);
+    wal_frames_checkpointed_ = copied;
   }
 
   struct PendingWrite {
@@ -902,12 +963,11 @@ class SqliteRepository : public Repository {
 
   // Runs the batch in one transaction; returns whether anything committed.
   bool CommitBatch(const std::vector<PendingWrite*>& batch) {
-    SQLite::Database& db = writer_->db();
     auto fail_all = [&](const Status& status) {
       for (PendingWrite* w : batch) w->status = status;
     };
     try {
-      db.exec("BEGIN IMMEDIATE");
+      writer_->Exec("BEGIN IMMEDIATE");
     } catch (const SQLite::Exception& e) {
       fail_all(Translate(e));
       return false;
@@ -919,14 +979,14 @@ class SqliteRepository : public Repository {
         any_ok = batch[0]->status.ok();
       } else {
         for (PendingWrite* w : batch) {
-          db.exec("SAVEPOINT request");
+          writer_->Exec("SAVEPOINT request");
           w->status = RunOne(*w->fn);
-          if (!w->status.ok()) db.exec("ROLLBACK TO request");
-          db.exec("RELEASE request");
+          if (!w->status.ok()) writer_->Exec("ROLLBACK TO request");
+          writer_->Exec("RELEASE request");
           any_ok = any_ok || w->status.ok();
         }
       }
-      db.exec(any_ok ? "COMMIT" : "ROLLBACK");
+      writer_->Exec(any_ok ? "COMMIT" : "ROLLBACK");
       if (any_ok) {
         batches_committed_.fetch_add(1, std::memory_order_relaxed);
         transactions_in_batches_.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -936,7 +996,7 @@ class SqliteRepository : public Repository {
       // The commit (or a savepoint step) failed: nothing in this batch is
       // durable, so no caller may be told otherwise.
       try {
-        db.exec("ROLLBACK");
+        writer_->Exec("ROLLBACK");
       } catch (...) {
       }
       fail_all(Translate(e));
@@ -975,9 +1035,9 @@ class SqliteRepository : public Repository {
     // Rewriting the header's user_version with its own value changes nothing
     // but still appends a page to the WAL on commit.
     Status probe = Write([this](WriteTransaction&) -> Status {
-      SQLite::Database& db = writer_->db();
-      int version = db.execAndGet("PRAGMA user_version").getInt();
-      db.exec("PRAGMA user_version = " + std::to_string(version));
+      writer_->CountStatement();
+      int version = writer_->db().execAndGet("PRAGMA user_version").getInt();
+      writer_->Exec("PRAGMA user_version = " + std::to_string(version));
       return Status::Ok();
     });
     std::lock_guard<std::mutex> lock(disk_mu_);
@@ -1010,6 +1070,7 @@ class SqliteRepository : public Repository {
   std::condition_variable queue_cv_;  // work queued or stopping
   std::condition_variable done_cv_;   // a batch finished
   std::vector<PendingWrite*> queue_;  // guarded by queue_mu_
+  std::atomic<uint64_t> statements_{0};
   std::atomic<uint64_t> batches_committed_{0};
   std::atomic<uint64_t> transactions_in_batches_{0};
   bool stopping_ = false;                 // guarded by queue_mu_
@@ -1023,6 +1084,10 @@ class SqliteRepository : public Repository {
   bool checkpoint_wanted_ = false;    // guarded by checkpoint_mu_
   bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
   std::thread checkpoint_thread_;
+  std::atomic<uint64_t> checkpoints_{0};
+  std::mutex wal_mu_;
+  int wal_frames_ = 0;               // WAL length after the last commit; guarded by wal_mu_
+  int wal_frames_checkpointed_ = 0;  // of those, copied by the last checkpoint; guarded by wal_mu_
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> pool_;  // guarded by pool_mu_

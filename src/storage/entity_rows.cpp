@@ -199,7 +199,11 @@ Tables TablesFor(StorageClass storage) {
   return {"execution", "execution_property"};
 }
 
-Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& dialect) {
+namespace {
+
+// ListSql, restricted to the owners `driver` selects when it is given.
+Result<filter::SqlFragment> ListSqlDrivenBy(const ListQuery& q, const ListDialect& dialect,
+                                            const filter::SqlFragment* driver) {
   Tables t = TablesFor(StorageOf(q.kinds.front()));
   filter::SqlFragment out;
   std::string& sql = out.text;
@@ -209,11 +213,18 @@ Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& diale
     sql += " JOIN attribution a ON a.artifact_id = e.id AND a.context_id = ?";
     params.emplace_back(*q.linked_context_id);
   }
+  if (driver != nullptr) {
+    sql += " WHERE e.id IN (" + driver->text + ") AND ";
+    params.insert(params.end(), driver->params.begin(), driver->params.end());
+  } else {
+    sql += " WHERE ";
+  }
   if (q.kinds.size() == 1) {
-    sql += " WHERE e.type_id = ?";
+    sql += std::string(driver != nullptr ? dialect.driven_kinds_column : "e.type_id") + " = ?";
     params.emplace_back(static_cast<int64_t>(q.kinds.front()));
   } else {
-    sql += std::string(" WHERE ") + dialect.kinds_column + " IN (";
+    sql += std::string(driver != nullptr ? dialect.driven_kinds_column : dialect.kinds_column) +
+           " IN (";
     for (size_t i = 0; i < q.kinds.size(); ++i) {
       sql += i == 0 ? "?" : ", ?";
       params.emplace_back(static_cast<int64_t>(q.kinds[i]));
@@ -245,13 +256,13 @@ Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& diale
       sql += i == 0 ? "?" : ", ?";
       params.emplace_back((*q.steps)[i]);
     }
-    sql += "))";
+    sql += ")" + dialect.filter->exists_suffix + ")";
   }
   if (q.filter != nullptr) {
     MR_ASSIGN_OR_RETURN(filter::SqlFragment fragment,
                         filter::EmitSql(*q.filter, ResolverFor(q.filter_kind), *dialect.filter,
                                         "e.id", t.property));
-    sql += " AND (" + fragment.text + ")" + dialect.filter_suffix;
+    sql += " AND (" + fragment.text + ")";
     params.insert(params.end(), fragment.params.begin(), fragment.params.end());
   }
   const char* sort_column = q.order == OrderField::kCreateTime       ? "e.create_time"
@@ -280,6 +291,28 @@ Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& diale
     params.emplace_back(static_cast<int64_t>(q.limit) + 1);
   }
   return out;
+}
+
+}  // namespace
+
+Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& dialect) {
+  return ListSqlDrivenBy(q, dialect, nullptr);
+}
+
+Result<filter::SqlFragment> ChooseListSql(
+    const ListQuery& q, const ListDialect& dialect,
+    const std::function<int64_t(const filter::SqlFragment&)>& count) {
+  if (q.filter == nullptr) return ListSql(q, dialect);
+  MR_ASSIGN_OR_RETURN(std::optional<filter::SqlFragment> lookup,
+                      filter::EmitOwnerLookup(*q.filter, ResolverFor(q.filter_kind),
+                                              TablesFor(StorageOf(q.kinds.front())).property));
+  if (!lookup) return ListSql(q, dialect);
+  filter::SqlFragment counting;
+  counting.text = "SELECT count(*) FROM (" + lookup->text + " LIMIT ?) m";
+  counting.params = lookup->params;
+  counting.params.emplace_back(kDrivenListMaxMatches);
+  if (count(counting) >= kDrivenListMaxMatches) return ListSql(q, dialect);
+  return ListSqlDrivenBy(q, dialect, &*lookup);
 }
 
 }  // namespace mr::storage

@@ -3,6 +3,7 @@
 // property names resolve onto them. Dialect-free: the backends render SQL.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,13 +35,27 @@ struct ListDialect {
   const char* substring_position = "instr";
   // The placeholder of an integer compared in a row value (keyset cursor).
   const char* int_placeholder = "?";
-  // Appended to the parenthesised filter condition.
-  const char* filter_suffix = "";
+  // The type_id column as compared in a list driven from a property lookup
+  // (ChooseListSql): SQLite needs it kept off the type indexes.
+  const char* driven_kinds_column = "e.type_id";
 };
 
 // The SELECT of one list page (limit + 1 rows, to tell whether more follow),
 // with '?' placeholders and its parameters. Errors: the filter's.
 Result<filter::SqlFragment> ListSql(const ListQuery& query, const ListDialect& dialect);
+
+// A filtered list walks the kind (or parent) in the requested order and checks
+// each row, so a filter value that few rows have reads them all (355 ms at 1M
+// versions, docs/BENCHMARKS.md). When the filter has a top-level string
+// property comparison by equality (filter::EmitOwnerLookup), this counts that
+// comparison's matches, up to kDrivenListMaxMatches, through the property
+// value index (schema migration 4) with `count` (which runs a SELECT of one
+// integer); below the bound it returns the list restricted to `e.id IN
+// (<the lookup>)`, which the database starts from, otherwise ListSql's.
+inline constexpr int64_t kDrivenListMaxMatches = 1000;
+Result<filter::SqlFragment> ChooseListSql(
+    const ListQuery& query, const ListDialect& dialect,
+    const std::function<int64_t(const filter::SqlFragment&)>& count);
 
 // Maps filter property names of `kind` onto entity columns (aliased `e`) and
 // property rows (entity_spec.h says which fields are properties).

@@ -100,39 +100,46 @@ def test_migrate_beside_a_running_server_changes_nothing(tmp_path):
         srv.stop()
 
 
+# Migration 4 only adds these indexes: dropping them and its row leaves a schema-3 file.
+LAST_MIGRATION_INDEXES = ("context_property_by_string", "artifact_property_by_string",
+                          "execution_property_by_string")
+
+
+def roll_back_last_migration(db):
+    with sqlite3.connect(db) as conn:
+        for index in LAST_MIGRATION_INDEXES:
+            conn.execute(f"DROP INDEX {index}")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 4")
+
+
 def test_migrate_refuses_pending_migrations_under_a_running_server(tmp_path):
     srv = RegistryServer(str(tmp_path / "live.db")).start()
     try:
         latest = schema_version(srv.db_file)
         # As if the server were an older binary: the file lacks the last migration.
-        with sqlite3.connect(srv.db_file) as conn:
-            conn.execute("DROP INDEX artifact_by_create_time")
-            conn.execute("DELETE FROM schema_migrations WHERE version = 3")
+        roll_back_last_migration(srv.db_file)
         expect_failure(run_cli("migrate", "--db-file", srv.db_file), EXIT_FAILED,
-                       f"database {srv.db_file} (schema version 2) is in use by a "
+                       f"database {srv.db_file} (schema version 3) is in use by a "
                        f"model-registry server; stop it to migrate to schema version {latest}")
-        assert schema_version(srv.db_file) == 2
+        assert schema_version(srv.db_file) == 3
         expect_json(post(srv.api, "/registered_models", {"name": "served"}), 201)
     finally:
         srv.stop()
     result = expect_ok(run_cli("migrate", "--db-file", srv.db_file))
-    assert result.stderr == f"migrated {srv.db_file} from schema version 2 to {latest}\n"
+    assert result.stderr == f"migrated {srv.db_file} from schema version 3 to {latest}\n"
 
 
 def test_migrate_applies_a_pending_migration(tmp_path):
     db = str(tmp_path / "old.db")
     expect_ok(run_cli("migrate", "--db-file", db))
     latest = schema_version(db)
-    # Roll the file back to before migration 3, which only adds this index.
-    with sqlite3.connect(db) as conn:
-        conn.execute("DROP INDEX artifact_by_create_time")
-        conn.execute("DELETE FROM schema_migrations WHERE version = 3")
+    roll_back_last_migration(db)
     result = expect_ok(run_cli("migrate", "--db-file", db))
     assert result.stdout == f"schema version {latest}\n"
-    assert result.stderr == f"migrated {db} from schema version 2 to {latest}\n"
+    assert result.stderr == f"migrated {db} from schema version 3 to {latest}\n"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = "
-                            "'artifact_by_create_time'").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                            "name LIKE '%_property_by_string'").fetchone() == (len(LAST_MIGRATION_INDEXES),)
 
 
 def test_migrate_refuses_a_newer_schema(tmp_path):

@@ -252,3 +252,50 @@ TEST_CASE("EmitSql emits the longest allowed OR chain flat", "[filter][sql]") {
 
 }  // namespace
 }  // namespace mr::filter
+
+namespace mr::filter {
+namespace {
+
+// The owner lookup of `query`'s first qualifying conjunct, as "SQL | params",
+// or "none".
+std::string Lookup(std::string_view query) {
+  auto parsed = Parse(query);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed.value());
+  Result<std::optional<SqlFragment>> lookup =
+      EmitOwnerLookup(*parsed.value(), FakeResolver, "context_property");
+  REQUIRE(lookup.ok());
+  if (!lookup.value()) return "none";
+  return lookup.value()->text + " | " + ParamsText(lookup.value()->params);
+}
+
+TEST_CASE("Owner lookups come from string equalities at the top level of an AND", "[filter]") {
+  const std::string select =
+      "SELECT p.owner_id FROM context_property p WHERE p.name = ? AND p.is_custom = ? AND ";
+  CHECK(Lookup("framework = 'x'") == select + "p.string_value = ? | s:framework, i:1, s:x");
+  CHECK(Lookup("owner = 'ann'") == select + "p.string_value = ? | s:owner, i:0, s:ann");
+  CHECK(Lookup("framework IN ('a', 'b')") ==
+        select + "p.string_value IN (?, ?) | s:framework, i:1, s:a, s:b");
+  CHECK(Lookup("epochs.string_value = 'x'") == select + "p.string_value = ? | s:epochs, i:1, s:x");
+  // The first qualifying conjunct, however the ANDs nest.
+  CHECK(Lookup("name = 'v' AND (epochs > 3 AND (a = 'x' AND b = 'y'))") ==
+        select + "p.string_value = ? | s:a, i:1, s:x");
+  // Nothing every match must satisfy: an OR, a range, a pattern, another type.
+  CHECK(Lookup("a = 'x' OR b = 'y'") == "none");
+  CHECK(Lookup("a != 'x'") == "none");
+  CHECK(Lookup("a LIKE 'x%'") == "none");
+  CHECK(Lookup("epochs = 5") == "none");
+  CHECK(Lookup("registeredModelId = 5") == "none");
+  CHECK(Lookup("name = 'v'") == "none");
+  CHECK(Lookup("a IN ()") == "none");
+}
+
+TEST_CASE("An owner lookup reports the resolver's errors", "[filter]") {
+  auto parsed = Parse("secret = 'x'");
+  REQUIRE(parsed.ok());
+  CHECK(EmitOwnerLookup(*parsed.value(), FakeResolver, "context_property").status().code() ==
+        StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mr::filter

@@ -29,50 +29,10 @@ namespace {
 
 using namespace mr::testing;
 
-const char* TestDatabaseUrl() {
-  const char* url = std::getenv("MR_TEST_DATABASE_URL");
-  return url != nullptr && *url != '\0' ? url : nullptr;
-}
-
 std::vector<std::string> ContractBackends() {
   std::vector<std::string> backends = {"sqlite"};
   if (TestDatabaseUrl() != nullptr) backends.push_back("postgresql");
   return backends;
-}
-
-// `base` (a URI or key=value conninfo) with its database replaced by `name`.
-std::string WithDatabase(const std::string& base, const std::string& name) {
-  size_t scheme = base.find("://");
-  if (scheme == std::string::npos) return base + " dbname=" + name;
-  size_t path = base.find('/', scheme + 3);
-  size_t query = base.find('?', scheme + 3);
-  std::string authority = base.substr(0, std::min(path, query));
-  return authority + "/" + name + (query == std::string::npos ? "" : base.substr(query));
-}
-
-// Runs `sql` on a fresh libpq connection; returns the first column of each row.
-std::vector<std::string> PgQuery(const std::string& conninfo, const std::string& sql) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string error = PQerrorMessage(conn);
-    PQfinish(conn);
-    FAIL("cannot connect to " << conninfo << ": " << error);
-  }
-  PQsetNoticeProcessor(
-      conn, [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
-  PGresult* result = PQexec(conn, sql.c_str());
-  ExecStatusType status = PQresultStatus(result);
-  std::vector<std::string> rows;
-  std::string error;
-  if (status == PGRES_TUPLES_OK) {
-    for (int i = 0; i < PQntuples(result); ++i) rows.push_back(PQgetvalue(result, i, 0));
-  } else if (status != PGRES_COMMAND_OK) {
-    error = PQresultErrorMessage(result);
-  }
-  PQclear(result);
-  PQfinish(conn);
-  if (!error.empty()) FAIL("cannot run " << sql << ": " << error);
-  return rows;
 }
 
 // One empty database of the named backend, dropped at the end of the test.
