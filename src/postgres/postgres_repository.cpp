@@ -1,6 +1,7 @@
 // PostgreSQL implementation of Repository over libpq. Every statement is
 // parameterized (PQexecParams, text parameters typed by the server from
-// context); SQL is written with '?' placeholders, as src/storage and the filter
+// context; the fixed-text ones prepared once per connection, PQexecPrepared);
+// SQL is written with '?' placeholders, as src/storage and the filter
 // emitter produce it, and numbered ($1, $2, ...) just before it is sent.
 // libpq failures become PgError at the statement and a Status at each public
 // method: 23505 -> kAlreadyExists, 40001/40P01 -> retried, then kUnavailable;
@@ -132,14 +133,15 @@ class PostgresRepository : public Repository {
     }
   }
 
+  // Get and Latest are one statement each, which is its own snapshot.
   Result<Entity> Get(StorageClass storage, int64_t id) override {
-    return Read<Entity>([&](PgQueries& q) { return q.Get(storage, id); });
+    return Read<Entity>([&](PgQueries& q) { return q.Get(storage, id); }, kNoTransaction);
   }
   Result<ListPage> List(const ListQuery& query) override {
     return Read<ListPage>([&](PgQueries& q) { return q.List(query); });
   }
   Result<Entity> Latest(EntityKind kind, int64_t parent_id) override {
-    return Read<Entity>([&](PgQueries& q) { return q.Latest(kind, parent_id); });
+    return Read<Entity>([&](PgQueries& q) { return q.Latest(kind, parent_id); }, kNoTransaction);
   }
 
   Status Write(const std::function<Status(WriteTransaction&)>& fn) override {
@@ -189,8 +191,7 @@ class PostgresRepository : public Repository {
   }
 
   Status CheckHealth() override {
-    return Read<bool>([&](PgQueries&) -> Result<bool> { return true; }, /*check_schema=*/true)
-        .status();
+    return Read<bool>([&](PgQueries&) -> Result<bool> { return true; }, kCheckSchema).status();
   }
   std::vector<StorageStat> Stats() override {
     int open = 0;
@@ -251,14 +252,26 @@ class PostgresRepository : public Repository {
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
   }
 
+  enum class ReadMode {
+    kSnapshot,       // several statements, in one snapshot
+    kCheckSchema,    // kSnapshot, after checking the schema version first
+    kNoTransaction,  // `fn` runs one statement: no transaction needed
+  };
+  static constexpr ReadMode kCheckSchema = ReadMode::kCheckSchema;
+  static constexpr ReadMode kNoTransaction = ReadMode::kNoTransaction;
+
   // Runs `fn` in a read-only REPEATABLE READ transaction, so that a page and
-  // its properties come from one snapshot.
+  // its properties come from one snapshot; with kNoTransaction `fn` runs a
+  // single statement, which sees one snapshot by itself, and the BEGIN and
+  // COMMIT round trips are saved.
   template <typename T, typename Fn>
-  Result<T> Read(Fn fn, bool check_schema = false) {
+  Result<T> Read(Fn fn, ReadMode mode = ReadMode::kSnapshot) {
     MR_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
     Result<T> result = Status::Internal("unset");
+    const bool check_schema = mode == ReadMode::kCheckSchema;
+    const bool in_transaction = mode != ReadMode::kNoTransaction;
     try {
-      conn->ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      if (in_transaction) conn->ExecScript("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       bool schema_ok = true;
       if (check_schema) {
         ResultPtr r = conn->Exec(
@@ -272,11 +285,11 @@ class PostgresRepository : public Repository {
         PgQueries q(*conn);
         result = fn(q);
       }
-      conn->ExecScript("COMMIT");
+      if (in_transaction) conn->ExecScript("COMMIT");
     } catch (const PgError& e) {
       result = NothingMatches(e) ? NoMatch<T>() : Result<T>(TranslateUnlessInterrupted(e));
       try {
-        if (conn->healthy()) conn->ExecScript("ROLLBACK");
+        if (in_transaction && conn->healthy()) conn->ExecScript("ROLLBACK");
       } catch (const PgError&) {
       }
     }

@@ -95,6 +95,29 @@ class PgConnection {
                               values.data(), nullptr, nullptr, 0));
   }
 
+  // Runs `sql` (fixed text: the hot statements whose text does not depend on
+  // the request) as a prepared statement of this session: parsed once per
+  // connection (PQprepare) and then executed by name, which saves the server
+  // parsing and planning it on every call (docs/BENCHMARKS.md, "Prepared
+  // statements"). A prepare is a round trip of its own but runs nothing, so
+  // it is not counted as a statement. Beyond kMaxPrepared texts the statement
+  // runs unprepared.
+  ResultPtr ExecPrepared(const std::string& sql, const Params& params = {}) {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      if (prepared_.size() >= kMaxPrepared) return Exec(sql, params);
+      std::string name = "mr" + std::to_string(prepared_.size() + 1);
+      Check(PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr));
+      it = prepared_.emplace(sql, std::move(name)).first;
+    }
+    Count();
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+    return Check(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                                values.data(), nullptr, nullptr, 0));
+  }
+
   // Runs trusted text that may hold several statements (migrations, BEGIN).
   void ExecScript(const char* sql) {
     Count();
@@ -122,9 +145,14 @@ class PgConnection {
     throw PgError(state == nullptr ? "" : state, OneLine(message));
   }
 
+  // Distinct fixed texts are few (a few per storage class, and property
+  // INSERTs by their row count); the bound keeps a session's memory bounded.
+  static constexpr size_t kMaxPrepared = 128;
+
   PGconn* conn_;
   PGcancel* cancel_ = nullptr;
   std::atomic<uint64_t>* statements_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 inline int64_t Int64At(const PGresult* r, int row, int col) {
@@ -135,14 +163,16 @@ class PgQueries {
  public:
   explicit PgQueries(PgConnection& conn) : conn_(conn) {}
 
+  // One statement (so one snapshot, without a transaction around it): the
+  // entity joined with its property rows.
   Result<Entity> Get(StorageClass storage, int64_t id) {
-    ResultPtr r = conn_.Exec(std::string("SELECT ") + kEntityColumns + " FROM " +
-                                 TablesFor(storage).entity + " e WHERE e.id = ?",
-                             {std::to_string(id)});
+    Tables t = TablesFor(storage);
+    ResultPtr r = conn_.ExecPrepared(
+        std::string("SELECT ") + kEntityColumns + ", " + kJoinedPropertyColumns + " FROM " +
+            t.entity + " e LEFT JOIN " + t.property + " p ON p.owner_id = e.id WHERE e.id = ?",
+        {std::to_string(id)});
     if (PQntuples(r.get()) == 0) return Status::NotFound("no entity with id " + std::to_string(id));
-    std::vector<Entity> rows{ReadEntity(r.get(), 0)};
-    LoadProperties(storage, rows);
-    return std::move(rows.front());
+    return ReadEntityWithProperties(r.get());
   }
 
   Result<ListPage> List(const ListQuery& q) {
@@ -159,28 +189,31 @@ class PgQueries {
       page.items.pop_back();
       page.has_more = true;
     }
+    // Not joined into the page's statement: repeating the entity columns on
+    // every property row made a page of 100 versions cost PostgreSQL more
+    // than this second statement does (docs/BENCHMARKS.md).
     LoadProperties(storage, page.items);
     return page;
   }
 
   Result<Entity> Latest(EntityKind kind, int64_t parent_id) {
-    StorageClass storage = StorageOf(kind);
+    Tables t = TablesFor(StorageOf(kind));
     ResultPtr r =
-        conn_.Exec(std::string("SELECT ") + kEntityColumns + " FROM " + TablesFor(storage).entity +
-                       " e WHERE e.type_id = ? AND e.parent_id = ? "
-                       "ORDER BY e.create_time DESC, e.id DESC LIMIT 1",
-                   {std::to_string(static_cast<int>(kind)), std::to_string(parent_id)});
+        conn_.ExecPrepared(std::string("SELECT ") + kEntityColumns + ", " + kJoinedPropertyColumns +
+                               " FROM (SELECT " + kEntityColumns + " FROM " + t.entity +
+                               " e WHERE e.type_id = ? AND e.parent_id = ? "
+                               "ORDER BY e.create_time DESC, e.id DESC LIMIT 1) e LEFT JOIN " +
+                               t.property + " p ON p.owner_id = e.id",
+                           {std::to_string(static_cast<int>(kind)), std::to_string(parent_id)});
     if (PQntuples(r.get()) == 0) return Status::NotFound("no entity found");
-    std::vector<Entity> rows{ReadEntity(r.get(), 0)};
-    LoadProperties(storage, rows);
-    return std::move(rows.front());
+    return ReadEntityWithProperties(r.get());
   }
 
   // Returns false when a uniqueness constraint kept the row out. ON CONFLICT
   // DO NOTHING leaves the transaction usable, unlike a 23505 error.
   bool Insert(Entity& entity) {
     Tables t = TablesFor(StorageOf(entity.kind));
-    ResultPtr r = conn_.Exec(
+    ResultPtr r = conn_.ExecPrepared(
         std::string("INSERT INTO ") + t.entity +
             " (type_id, parent_id, name_scope, name, external_id, description, create_time, "
             "update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
@@ -195,20 +228,21 @@ class PgQueries {
 
   bool Update(const Entity& entity) {
     Tables t = TablesFor(StorageOf(entity.kind));
-    ResultPtr r = conn_.Exec(std::string("UPDATE ") + t.entity +
-                                 " SET external_id = ?, description = ?, update_time = ? "
-                                 "WHERE id = ?",
-                             {entity.external_id, entity.description,
-                              std::to_string(entity.update_time_ms), std::to_string(entity.id)});
+    ResultPtr r =
+        conn_.ExecPrepared(std::string("UPDATE ") + t.entity +
+                               " SET external_id = ?, description = ?, update_time = ? "
+                               "WHERE id = ?",
+                           {entity.external_id, entity.description,
+                            std::to_string(entity.update_time_ms), std::to_string(entity.id)});
     if (std::string(PQcmdTuples(r.get())) == "0") return false;
-    conn_.Exec(std::string("DELETE FROM ") + t.property + " WHERE owner_id = ?",
-               {std::to_string(entity.id)});
+    conn_.ExecPrepared(std::string("DELETE FROM ") + t.property + " WHERE owner_id = ?",
+                       {std::to_string(entity.id)});
     WriteProperties(entity);
     return true;
   }
 
   void Link(int64_t context_id, int64_t artifact_id) {
-    conn_.Exec(
+    conn_.ExecPrepared(
         "INSERT INTO attribution (context_id, artifact_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         {std::to_string(context_id), std::to_string(artifact_id)});
   }
@@ -245,6 +279,38 @@ class PgQueries {
   }
 
  private:
+  // The property columns after kEntityColumns in a statement that joins the
+  // property table (aliased p) to one entity; NULL when it has none.
+  static constexpr const char* kJoinedPropertyColumns =
+      "p.is_custom, p.name, p.value_type, p.string_value, p.int_value, p.double_value, "
+      "p.bool_value";
+  static constexpr int kJoinedPropertyFirstColumn = 9;
+
+  // The entity of row 0 with the property of every row applied (a NULL
+  // property name: the entity has no property rows).
+  static Entity ReadEntityWithProperties(const PGresult* r) {
+    Entity entity = ReadEntity(r, 0);
+    for (int i = 0; i < PQntuples(r); ++i) {
+      if (PQgetisnull(r, i, kJoinedPropertyFirstColumn + 1)) continue;
+      storage::ApplyPropertyRow(ReadPropertyRow(r, i, kJoinedPropertyFirstColumn), entity);
+    }
+    return entity;
+  }
+
+  // The property row of columns is_custom, name, value_type, string_value,
+  // int_value, double_value, bool_value from column `first` on.
+  static storage::PropertyRow ReadPropertyRow(const PGresult* r, int i, int first) {
+    storage::PropertyRow row;
+    row.is_custom = Int64At(r, i, first) != 0;
+    row.name = PQgetvalue(r, i, first + 1);
+    row.type = static_cast<MetadataValue::Type>(Int64At(r, i, first + 2));
+    row.string_value = PQgetvalue(r, i, first + 3);
+    row.int_value = Int64At(r, i, first + 4);
+    row.double_value = std::strtod(PQgetvalue(r, i, first + 5), nullptr);
+    row.bool_value = Int64At(r, i, first + 6) != 0;
+    return row;
+  }
+
   static Entity ReadEntity(const PGresult* r, int row) {
     Entity e;
     e.id = Int64At(r, row, 0);
@@ -272,22 +338,14 @@ class PgQueries {
     }
     ids += '}';
     ResultPtr r =
-        conn_.Exec(std::string("SELECT owner_id, is_custom, name, value_type, "
-                               "string_value, int_value, double_value, bool_value FROM ") +
-                       TablesFor(storage).property + " WHERE owner_id = ANY(?::bigint[])",
-                   {ids});
+        conn_.ExecPrepared(std::string("SELECT owner_id, is_custom, name, value_type, "
+                                       "string_value, int_value, double_value, bool_value FROM ") +
+                               TablesFor(storage).property + " WHERE owner_id = ANY(?::bigint[])",
+                           {ids});
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       auto it = by_id.find(Int64At(r.get(), i, 0));
       if (it == by_id.end()) continue;
-      storage::PropertyRow row;
-      row.is_custom = Int64At(r.get(), i, 1) != 0;
-      row.name = PQgetvalue(r.get(), i, 2);
-      row.type = static_cast<MetadataValue::Type>(Int64At(r.get(), i, 3));
-      row.string_value = PQgetvalue(r.get(), i, 4);
-      row.int_value = Int64At(r.get(), i, 5);
-      row.double_value = std::strtod(PQgetvalue(r.get(), i, 6), nullptr);
-      row.bool_value = Int64At(r.get(), i, 7) != 0;
-      storage::ApplyPropertyRow(row, *it->second);
+      storage::ApplyPropertyRow(ReadPropertyRow(r.get(), i, 1), *it->second);
     }
   }
 
@@ -327,8 +385,15 @@ class PgQueries {
       params.push_back(dbl);
       params.push_back(boolean);
     }
-    conn_.Exec(sql, params);
+    // One text per row count: entities with a few properties share them.
+    if (rows.size() <= kMaxPreparedPropertyRows) {
+      conn_.ExecPrepared(sql, params);
+    } else {
+      conn_.Exec(sql, params);
+    }
   }
+
+  static constexpr size_t kMaxPreparedPropertyRows = 16;
 
   PgConnection& conn_;
 };
