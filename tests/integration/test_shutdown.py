@@ -65,7 +65,9 @@ def test_sigterm_interrupts_slow_queries_in_flight_and_answers_them_503(seeded_d
             c.join(timeout=30)
     finally:
         srv.stop()
-    print(f"\nSIGTERM with 2 slow filter queries in flight, grace {grace}: exited in {took:.2f}s")
+    statuses = [getattr(r, "status_code", None) for r in answers]
+    print(f"\nSIGTERM with 2 slow filter queries in flight, grace {grace}: exited in {took:.2f}s, "
+          f"answers {statuses}")
     assert code == 0
     assert len(answers) == 2
     for r in answers:
