@@ -140,7 +140,16 @@ Result<std::unique_ptr<PgConnection>> Connect(const PostgresOptions& options) {
 Result<MigrationReport> Migrate(PgConnection& conn) {
   MigrationReport report;
   Status status;
+  // The session's statement_timeout (--query-timeout) bounds requests, not
+  // migrations: building an index over a large table, or waiting for the
+  // replica that holds the migration lock, takes longer. It is off until the
+  // end and then set back.
+  std::string query_timeout;
   try {
+    ResultPtr r = conn.Exec(
+        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', "
+        "false)");
+    query_timeout = PQgetvalue(r.get(), 0, 0);
     conn.Exec("SELECT pg_advisory_lock(?::bigint)", {std::to_string(kMigrationLockKey)});
   } catch (const PgError& e) {
     return Status::Unavailable("cannot migrate the database: " + std::string(e.what()));
@@ -179,6 +188,7 @@ Result<MigrationReport> Migrate(PgConnection& conn) {
   }
   try {
     conn.Exec("SELECT pg_advisory_unlock(?::bigint)", {std::to_string(kMigrationLockKey)});
+    conn.Exec("SELECT set_config('statement_timeout', ?, false)", {query_timeout});
   } catch (const PgError& e) {
     if (status.ok())
       status = Status::Unavailable("cannot migrate the database: " + std::string(e.what()));
