@@ -121,6 +121,16 @@ CREATE INDEX artifact_property_by_string ON artifact_property USING hash (string
 CREATE INDEX execution_property_by_string ON execution_property USING hash (string_value)
   WHERE string_value IS NOT NULL;
 )sql"},
+      {3, "children in id order", R"sql(
+-- The children of one parent in id order (the default order of a model's
+-- versions, a version's artifacts, ...): SQLite's (type_id, parent_id, ...)
+-- indexes end in the rowid and give this order, PostgreSQL's do not, so a
+-- page walked the primary key and filtered out every other parent's rows
+-- (docs/BENCHMARKS.md, "PostgreSQL plans").
+CREATE INDEX context_by_parent_id ON context (type_id, parent_id, id);
+CREATE INDEX artifact_by_parent_id ON artifact (type_id, parent_id, id);
+CREATE INDEX execution_by_parent_id ON execution (type_id, parent_id, id);
+)sql"},
   };
   return kMigrations;
 }

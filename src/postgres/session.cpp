@@ -12,9 +12,6 @@ namespace {
 // What pg_stat_activity shows for this server's connections (docs/DEPLOYMENT.md).
 constexpr char kApplicationName[] = "model-registry";
 
-// Any application-chosen constant; replicas share it to migrate one at a time.
-constexpr int64_t kMigrationLockKey = 0x6d72'7265'6769'7374;  // "mregist"
-
 }  // namespace
 
 std::string OneLine(const char* message) {

@@ -408,6 +408,10 @@ Status CheckConninfo(const std::string& conninfo);
 // Errors: kUnavailable with libpq's message on one line.
 Result<std::unique_ptr<PgConnection>> Connect(const PostgresOptions& options);
 
+// The session advisory lock Migrate holds: any application-chosen constant;
+// replicas share it to migrate one at a time.
+inline constexpr int64_t kMigrationLockKey = 0x6d72'7265'6769'7374;  // "mregist"
+
 // Applies pending migrations, each in its own transaction with its
 // schema_migrations row, holding a session advisory lock so that processes
 // starting together apply each migration once.

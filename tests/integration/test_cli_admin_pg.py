@@ -315,8 +315,8 @@ def test_migrate_beside_servers_starting_on_postgres_applies_each_migration_once
             t.join()
         for run in runs:
             assert run.returncode == 0, run.stderr
-            assert run.stdout == "schema version 2\n"
-        assert psql(url, "SELECT count(*), max(version) FROM schema_migrations") == "2|2"
+            assert run.stdout == "schema version 3\n"
+        assert psql(url, "SELECT count(*), max(version) FROM schema_migrations") == "3|3"
         expect_json(post(servers[0].api, "/registered_models", {"name": "still"}), 201)
     finally:
         for s in servers:
