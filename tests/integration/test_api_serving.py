@@ -266,6 +266,15 @@ def test_create_inference_service_does_not_check_model_existence(api, se):
     assert isvc["registeredModelId"] == MISSING and isvc["modelVersionId"] == MISSING
 
 
+@pytest.mark.parametrize("ref", ["0", "-3"])
+def test_unchecked_references_are_answered_as_stored_even_when_not_positive(api, se, ref):
+    # Any int32 is accepted there (§0.1), so the answer must carry what was stored.
+    isvc = create_is(api, se["id"], ref, modelVersionId=ref)
+    assert isvc["registeredModelId"] == ref and isvc["modelVersionId"] == ref
+    stored = expect_json(get(api, f"/inference_services/{isvc['id']}"), 200)
+    assert stored["registeredModelId"] == ref and stored["modelVersionId"] == ref
+
+
 @pytest.mark.parametrize("missing", ["registeredModelId", "servingEnvironmentId"])
 @pytest.mark.parametrize("how", ["absent", "empty"])
 def test_create_inference_service_required_ids_are_422(api, se, rm, missing, how):
