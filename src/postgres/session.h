@@ -185,10 +185,7 @@ class PgQueries {
     ResultPtr r = conn_.Exec(select.text, ParamsOf(select.params));
     ListPage page;
     for (int i = 0; i < PQntuples(r.get()); ++i) page.items.push_back(ReadEntity(r.get(), i));
-    if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
-      page.items.pop_back();
-      page.has_more = true;
-    }
+    storage::TrimToPage(page, q.limit);
     // Not joined into the page's statement: repeating the entity columns on
     // every property row made a page of 100 versions cost PostgreSQL more
     // than this second statement does (docs/BENCHMARKS.md).

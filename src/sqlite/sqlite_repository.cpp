@@ -239,10 +239,7 @@ class Queries {
       BindParams(stmt, params);
       while (stmt.executeStep()) page.items.push_back(ReadEntity(stmt));
     }
-    if (q.limit > 0 && page.items.size() > static_cast<size_t>(q.limit)) {
-      page.items.pop_back();
-      page.has_more = true;
-    }
+    storage::TrimToPage(page, q.limit);
     LoadProperties(storage, page.items);
     return page;
   }

@@ -295,6 +295,13 @@ Result<filter::SqlFragment> ListSqlDrivenBy(const ListQuery& q, const ListDialec
 
 }  // namespace
 
+void TrimToPage(ListPage& page, int64_t limit) {
+  if (limit > 0 && page.items.size() > static_cast<size_t>(limit)) {
+    page.items.pop_back();
+    page.has_more = true;
+  }
+}
+
 Result<filter::SqlFragment> ListSql(const ListQuery& q, const ListDialect& dialect) {
   return ListSqlDrivenBy(q, dialect, nullptr);
 }

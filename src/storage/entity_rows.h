@@ -44,6 +44,10 @@ struct ListDialect {
 // with '?' placeholders and its parameters. Errors: the filter's.
 Result<filter::SqlFragment> ListSql(const ListQuery& query, const ListDialect& dialect);
 
+// Drops the extra row ListSql fetched beyond `limit`, if it came, and records
+// that more rows follow.
+void TrimToPage(ListPage& page, int64_t limit);
+
 // A filtered list walks the kind (or parent) in the requested order and checks
 // each row, so a filter value that few rows have reads them all (355 ms at 1M
 // versions, docs/BENCHMARKS.md). When the filter has a top-level string
