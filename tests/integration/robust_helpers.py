@@ -3,8 +3,10 @@ servers started with extra flags, raw-socket HTTP, and snapshots of what is stor
 import importlib.util
 import os
 import socket
+import ssl
 import time
 
+import pytest
 import requests
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,3 +111,20 @@ def raw_http(port, method, path, body=b"", headers=None, timeout=10.0):
     answer = raw_request(port, data, timeout=timeout)
     assert answer, f"no answer to {method} {path}"
     return parse_raw_response(answer)
+
+
+def read_until_closed(sock, limit=15):
+    """What the server sends before it closes the connection (plain or TLS); fails when it
+    stays open for `limit` seconds."""
+    sock.settimeout(limit)
+    received = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return received
+            received += chunk
+    except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        return received
+    except socket.timeout:
+        pytest.fail(f"the server kept the connection open for {limit} s")

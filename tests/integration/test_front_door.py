@@ -17,7 +17,8 @@ import time
 import pytest
 import requests
 
-from robust_helpers import RegistryServer, parse_raw_response, raw_request, snapshot
+from robust_helpers import (RegistryServer, parse_raw_response, raw_request, read_until_closed,
+                            snapshot)
 
 CROWD = 1000
 TIMEOUT = 20
@@ -291,22 +292,6 @@ def test_trickled_body_is_dropped_at_the_body_deadline(strict):
     print(f"\nbody trickled at 5 bytes/s dropped after {took}s (--body-timeout 2)")
     assert took is not None, "a body trickled byte by byte kept its connection for 15 s"
     assert 1.0 < took < 5.0, took
-
-
-def read_until_closed(sock, limit=15):
-    """What the server sends before it closes; fails when it stays open for `limit` s."""
-    sock.settimeout(limit)
-    received = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return received
-            received += chunk
-    except ConnectionResetError:
-        return received
-    except socket.timeout:
-        pytest.fail(f"the server kept the connection open for {limit} s")
 
 
 @pytest.mark.parametrize("sent,deadline", [

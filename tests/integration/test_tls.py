@@ -4,6 +4,7 @@ TlsFiles). Clients that trust the CA are served; others fail verification; TLS 1
 get no answer; start-up refuses bad files with one line; the front door's deadlines, metrics and
 SIGTERM hold on a TLS port; SIGHUP reloads the files; `healthcheck` and the command line client
 speak HTTPS."""
+import functools
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+import robust_helpers
 from cli_helpers import EXIT_UNREACHABLE, EXIT_USAGE, expect_failure, expect_ok, run_cli
 from conftest import API, RegistryServer, TlsFiles, binary_path
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs t
 
 V1 = "/api/model_registry/v1"
 TIMEOUT = 10
+read_until_closed = functools.partial(robust_helpers.read_until_closed, limit=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +44,6 @@ def tls_context(ca):
 def open_tls(port, ca, server_hostname="127.0.0.1"):
     sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     return tls_context(ca).wrap_socket(sock, server_hostname=server_hostname)
-
-
-def read_until_closed(sock, limit=TIMEOUT):
-    """Reads until the server closes and returns what it sent; fails when the connection stays
-    open for `limit` seconds."""
-    sock.settimeout(limit)
-    received = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return received
-            received += chunk
-    except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
-        return received
-    except socket.timeout:
-        pytest.fail(f"the server kept the connection open for {limit} s")
 
 
 def metric(url, ca, name):
