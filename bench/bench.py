@@ -243,6 +243,16 @@ def seed(args, scale):
     return path, info
 
 
+def save_report(base, report, markdown):
+    """Writes bench/results/<base>.md and .json and prints the markdown."""
+    with open(os.path.join(RESULTS_DIR, base + ".md"), "w") as f:
+        f.write(markdown)
+    with open(os.path.join(RESULTS_DIR, base + ".json"), "w") as f:
+        json.dump(report, f, indent=1)
+    print(markdown)
+    log(f"wrote bench/results/{base}.md")
+
+
 def verify_seed(port, info):
     """Checks through the API that seeded rows read back as the server's own."""
     models = info["models"]
@@ -730,12 +740,7 @@ def compare_main(args, connections, only):
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{args.scale}-{stamp}-postgres" + (f"-{args.label}" if args.label else "")
     markdown = render_compare(report)
-    with open(os.path.join(RESULTS_DIR, base + ".md"), "w") as f:
-        f.write(markdown)
-    with open(os.path.join(RESULTS_DIR, base + ".json"), "w") as f:
-        json.dump(report, f, indent=1)
-    print(markdown)
-    log(f"wrote bench/results/{base}.md")
+    save_report(base, report, markdown)
 
 
 def render_compare(report):
@@ -943,12 +948,7 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{args.scale}-{stamp}" + (f"-{args.label}" if args.label else "")
     markdown = render(report)
-    with open(os.path.join(RESULTS_DIR, base + ".md"), "w") as f:
-        f.write(markdown)
-    with open(os.path.join(RESULTS_DIR, base + ".json"), "w") as f:
-        json.dump(report, f, indent=1)
-    print(markdown)
-    log(f"wrote bench/results/{base}.md")
+    save_report(base, report, markdown)
 
 
 if __name__ == "__main__":
