@@ -128,6 +128,9 @@ def test_last_update_order_after_reverse_updates(populated):
     api, models = populated
     for model in reversed(models):
         expect_json(patch(api, f"/registered_models/{model['id']}", {"description": "u"}), 200)
+        # Timestamps are wall-clock milliseconds; two updates in one millisecond tie and are
+        # ordered by id, which is the opposite of the update order this test checks.
+        time.sleep(0.002)
     reverse_ids = ids(models[::-1])
     items, tokens = fetch_all_pages(api, "/registered_models", 10,
                                     orderBy="LAST_UPDATE_TIME", sortOrder="ASC")

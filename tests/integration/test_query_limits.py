@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import threading
+import time
 import warnings
 
 import pytest
@@ -213,6 +214,7 @@ def test_paging_by_last_update_time_repeats_or_skips_rows_updated_meanwhile(serv
         return list_body(api, "/registered_models", **query)
 
     def touch(model):
+        time.sleep(0.002)  # a later millisecond than every stamp so far: no tie broken by id
         expect_json(requests.patch(f"{api}/registered_models/{model['id']}", timeout=10,
                                    json={"description": "touched"}), 200)
 
