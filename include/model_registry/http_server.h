@@ -31,8 +31,10 @@ class TlsCredentials;
 struct ServerOptions {
   std::string hostname = "localhost";
   int port = 8080;  // 0: an ephemeral port
-  // Threads that run request handlers (SQLite calls block). Connections do not
-  // hold one: a request takes a worker only while it is being handled.
+  // Most threads that run request handlers. Connections do not hold one: a
+  // request takes a worker only while it is being handled. About one per core
+  // run at once; more start while some wait on the database or run long
+  // (http/worker_pool.h).
   int threads = 16;
   // Threads reading and writing sockets; 0: one per hardware thread.
   int io_threads = 0;

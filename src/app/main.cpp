@@ -186,7 +186,9 @@ int main(int argc, char** argv) {
       ->envname("MR_DB_CONNECT_RETRY")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
-  serve->add_option("--threads", server_options.threads, "HTTP worker threads")
+  serve
+      ->add_option("--threads", server_options.threads,
+                   "Most HTTP worker threads (about one per core run at once)")
       ->envname("MR_THREADS")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();

@@ -17,7 +17,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -26,6 +25,7 @@
 
 #include "http/request_handler.h"
 #include "http/tls.h"
+#include "http/worker_pool.h"
 #include "model_registry/http_server.h"
 
 namespace mr {
@@ -51,6 +51,9 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 // after the previous one (docs/RELIABILITY.md, "Shutdown").
 constexpr auto kInterruptedAnswerTime = std::chrono::milliseconds(400);
 constexpr auto kInterruptRepeat = std::chrono::milliseconds(100);
+// A worker busy with one request this long no longer counts as running: the
+// pool wakes another for the queued ones (http/worker_pool.h).
+constexpr auto kWorkerStall = std::chrono::milliseconds(2);
 constexpr const char* kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool EqualsIgnoreCase(beast::string_view a, beast::string_view b) {
@@ -72,56 +75,6 @@ void RaiseOpenFileLimit() {
     setrlimit(RLIMIT_NOFILE, &limit);
   }
 }
-
-// Handler calls, in arrival order, on a fixed number of threads.
-class WorkerPool {
- public:
-  explicit WorkerPool(int threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-  }
-  ~WorkerPool() { Shutdown(); }
-
-  void Post(std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-  }
-
-  // Runs what is queued, then joins the threads.
-  void Shutdown() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
 
 // Status line, headers and body of `res` as bytes on the wire.
 std::string Serialize(const http::Response& res, bool keep_alive, bool http10, bool head) {
@@ -206,7 +159,8 @@ class HttpServer::Impl {
   }
 
   void Serve() {
-    workers_.emplace(std::max(1, options_.threads));
+    workers_.emplace(options_.threads, static_cast<int>(std::thread::hardware_concurrency()),
+                     kWorkerStall);
     Accept();
     std::vector<std::thread> io;
     for (auto& context : contexts_) io.emplace_back([&context] { context->run(); });
@@ -283,7 +237,7 @@ class HttpServer::Impl {
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> retry_timer_;
   size_t next_context_ = 0;
-  std::optional<WorkerPool> workers_;
+  std::optional<http::WorkerPool> workers_;
 };
 
 // One client connection. All of its state is touched only on its io_context's

@@ -307,6 +307,7 @@ class PostgresRepository : public Repository {
     if (!free) {
       ++pool_waits_;
       const auto started = std::chrono::steady_clock::now();
+      ScopedBlocking waiting;
       free = pool_cv_.wait_for(lock, std::chrono::milliseconds(options_.acquire_timeout_ms),
                                available);
       pool_waited_ += std::chrono::steady_clock::now() - started;

@@ -119,7 +119,11 @@ Result<std::unique_ptr<PgConnection>> Connect(const PostgresOptions& options) {
   const std::string timeout = std::to_string(options.connect_timeout_seconds);
   const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), kApplicationName, options.conninfo.c_str(), nullptr};
-  PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  PGconn* raw = nullptr;
+  {
+    ScopedBlocking connecting;
+    raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  }
   auto conn = std::make_unique<PgConnection>(raw);
   if (raw == nullptr || !conn->healthy()) {
     return Status::Unavailable("cannot connect to the database: " +

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/blocking.h"
 #include "model_registry/admin_store.h"
 #include "model_registry/entity_spec.h"
 #include "model_registry/postgres_repository.h"
@@ -91,6 +92,7 @@ class PgConnection {
     values.reserve(params.size());
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
     std::string numbered = NumberPlaceholders(sql);
+    ScopedBlocking round_trip;
     return Check(PQexecParams(conn_, numbered.c_str(), static_cast<int>(values.size()), nullptr,
                               values.data(), nullptr, nullptr, 0));
   }
@@ -107,6 +109,7 @@ class PgConnection {
     if (it == prepared_.end()) {
       if (prepared_.size() >= kMaxPrepared) return Exec(sql, params);
       std::string name = "mr" + std::to_string(prepared_.size() + 1);
+      ScopedBlocking round_trip;
       Check(PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr));
       it = prepared_.emplace(sql, std::move(name)).first;
     }
@@ -114,6 +117,7 @@ class PgConnection {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+    ScopedBlocking round_trip;
     return Check(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
                                 values.data(), nullptr, nullptr, 0));
   }
@@ -121,6 +125,7 @@ class PgConnection {
   // Runs trusted text that may hold several statements (migrations, BEGIN).
   void ExecScript(const char* sql) {
     Count();
+    ScopedBlocking round_trip;
     Check(PQexec(conn_, sql));
   }
 

@@ -22,6 +22,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/blocking.h"
 #include "model_registry/entity_spec.h"
 #include "sqlite/filter_dialect.h"
 #include "sqlite/schema.h"
@@ -708,6 +709,7 @@ class SqliteRepository : public Repository {
     if (stopping_) return Status::Unavailable("the repository is shutting down");
     queue_.push_back(&pending);
     queue_cv_.notify_one();
+    ScopedBlocking waiting;
     done_cv_.wait(lock, [&] { return pending.done; });
     return pending.status;
   }

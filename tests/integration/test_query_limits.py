@@ -86,6 +86,33 @@ def seeded_db(tmp_path_factory):
     return db_file, seed_registered_models(db_file, 20_000)
 
 
+def test_fast_requests_are_answered_while_more_slow_queries_than_cores_run(seeded_db):
+    # The pool keeps about one worker per core running; these four queries would hold every
+    # one of them for seconds, so the pool must start more workers for the requests queued
+    # behind them (docs/RELIABILITY.md, "Worker threads").
+    db_file, _ = seeded_db
+    srv = RegistryServer(db_file, ["--query-timeout", "60", "--shutdown-grace", "0.2"]).start()
+    finished = []
+
+    def expensive():
+        r = get(srv.api, "/registered_models", {"filterQuery": EXPENSIVE_FILTER, "pageSize": "10"},
+                timeout=90)
+        finished.append(r.status_code)
+
+    slow = [threading.Thread(target=expensive) for _ in range(max(4, 2 * (os.cpu_count() or 1)))]
+    try:
+        for t in slow:
+            t.start()
+        time.sleep(0.5)  # every slow query has reached a worker
+        expect_json(get(srv.api, "/registered_models/1", timeout=30), 200)
+        assert get(srv.api, "/readyz/health", timeout=30).status_code == 200
+        assert finished == []  # answered while every slow query still ran
+    finally:
+        srv.stop()
+        for t in slow:
+            t.join(timeout=60)
+
+
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_an_expensive_filter_ends_with_503_and_the_server_keeps_answering(seeded_db, how):
     db_file, _ = seeded_db
