@@ -56,10 +56,12 @@ void AppendNow(std::string& out) {
     std::strftime(cached_prefix, sizeof cached_prefix, "%Y-%m-%dT%H:%M:%S", &utc);
     cached_second = tv.tv_sec;
   }
-  char millis[8];
-  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(tv.tv_usec / 1000));
+  const int millis = static_cast<int>(tv.tv_usec / 1000);
+  const char tail[] = {'.', static_cast<char>('0' + millis / 100),
+                       static_cast<char>('0' + millis / 10 % 10),
+                       static_cast<char>('0' + millis % 10), 'Z'};
   out += cached_prefix;
-  out += millis;
+  out.append(tail, sizeof tail);
 }
 
 // The background writer. Lines gather in `pending_`; the writer thread wakes

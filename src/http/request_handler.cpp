@@ -5,8 +5,10 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
-#include <cstdio>
+#include <cmath>
 #include <ctime>
 #include <iterator>
 #include <optional>
@@ -108,10 +110,34 @@ std::string RequestIdFrom(std::string_view given) {
   }
   if (sane) return std::string(given);
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char id[33];
-  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = rng();
+    for (int i = 15; i >= 0; --i, bits >>= 4) id[half * 16 + i] = kHex[bits & 15];
+  }
   return id;
+}
+
+// The log's numbers without printf (which cost ~1,100 instructions each, a
+// fifth of a request's own work): `value` in decimal, and `seconds` as
+// milliseconds with three decimals.
+template <size_t N, typename Int>
+std::string_view DecimalText(char (&buffer)[N], Int value) {
+  auto end = std::to_chars(buffer, buffer + N, value).ptr;
+  return std::string_view(buffer, end - buffer);
+}
+
+template <size_t N>
+std::string_view MillisecondsText(char (&buffer)[N], double seconds) {
+  const long long micros = std::llround(std::max(0.0, seconds) * 1e6);
+  char* end = std::to_chars(buffer, buffer + N - 4, micros / 1000).ptr;
+  const int fraction = static_cast<int>(micros % 1000);
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + fraction / 100);
+  *end++ = static_cast<char>('0' + fraction / 10 % 10);
+  *end++ = static_cast<char>('0' + fraction % 10);
+  return std::string_view(buffer, end - buffer);
 }
 
 }  // namespace
@@ -222,18 +248,18 @@ Response RequestHandler::Observe(const Request& req, RequestContext& ctx, size_t
     char status[8];
     char duration[32];
     char bytes[24];
-    std::snprintf(status, sizeof status, "%d", res.status);
-    std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
-    std::snprintf(bytes, sizeof bytes, "%zu", res.body.size());
+    std::string_view status_text = DecimalText(status, res.status);
+    std::string_view duration_text = MillisecondsText(duration, seconds);
+    std::string_view bytes_text = DecimalText(bytes, res.body.size());
     std::string_view path = ctx.path_template;
     if (path.empty()) path = std::string_view(req.path).substr(0, 256);
     LogField fields[] = {
         {"method", req.method},
         {"path", path},
         {"operation", ctx.operation},
-        {"status", status, true},
-        {"duration_ms", duration, true},
-        {"bytes", bytes, true},
+        {"status", status_text, true},
+        {"duration_ms", duration_text, true},
+        {"bytes", bytes_text, true},
         {"request_id", ctx.request_id},
         {"principal", ctx.principal.name.empty() ? "-" : std::string_view(ctx.principal.name)},
         // A server error's message says what broke; client errors are the

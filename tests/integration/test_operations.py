@@ -3,6 +3,7 @@ files and SIGHUP reloads, the Prometheus metrics endpoint, request logs and X-Re
 allow-list and JSON-only writes (issue 11; docs/OPERATIONS.md)."""
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -141,6 +142,10 @@ def test_request_log_lines_name_the_principal_and_never_the_token(secured):
     assert line["operation"] == "createRegisteredModel"
     assert line["principal"] == "write-bot"
     assert isinstance(line["duration_ms"], float) and line["bytes"] > 0
+    with open(secured.log_path, encoding="utf-8") as f:
+        raw = [text for text in f if '"trace-42"' in text]
+    assert len(raw) == 1 and re.search(r'"duration_ms":[0-9]+\.[0-9]{3},', raw[0]), raw
+    assert re.search(r'"status":201,', raw[0]) and re.search(r'"bytes":[1-9][0-9]*,', raw[0])
     missing = [line for line in lines if line.get("operation") == "getRegisteredModel"]
     assert missing and missing[0]["path"] == V1 + "/registered_models/{registeredmodelId}"
     with open(secured.log_path, encoding="utf-8") as f:
@@ -157,6 +162,7 @@ def test_a_generated_request_id_is_echoed_and_a_hostile_one_replaced(server):
                         headers={"X-Request-Id": "a b\"c" + "x" * 300})
     assert resp.headers["X-Request-Id"] != "a b\"c" + "x" * 300
     assert len(resp.headers["X-Request-Id"]) == 32
+    assert resp.headers["X-Request-Id"] != generated
 
 
 def test_text_log_format_and_level(tmp_path):
