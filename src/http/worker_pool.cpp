@@ -24,14 +24,20 @@ int WorkerPool::threads() const {
 }
 
 void WorkerPool::Post(std::function<void()> task) {
-  std::lock_guard<std::mutex> lock(mu_);
-  tasks_.push_back(std::move(task));
-  if (Runnable() < runnable_target_) {
-    WakeOne();
-  } else if (!monitor_armed_) {
-    monitor_armed_ = true;
-    monitor_cv_.notify_one();
+  bool notify = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(std::move(task));
+    if (Runnable() < runnable_target_) {
+      notify = WakeOne();
+    } else if (!monitor_armed_) {
+      monitor_armed_ = true;
+      monitor_cv_.notify_one();  // at most once per stall period
+    }
   }
+  // After unlocking: a worker woken while the lock is held wakes only to wait
+  // for it (one more context switch per request at one connection).
+  if (notify) work_cv_.notify_one();
 }
 
 void WorkerPool::Shutdown() {
@@ -63,15 +69,17 @@ void WorkerPool::Shutdown() {
   monitor_.join();
 }
 
-void WorkerPool::WakeOne() {
+bool WorkerPool::WakeOne() {
   if (idle_ > 0) {
     --idle_;
     ++wakes_;
-    work_cv_.notify_one();
-  } else if (static_cast<int>(threads_.size()) < max_threads_ && !all_joined_) {
+    return true;
+  }
+  if (static_cast<int>(threads_.size()) < max_threads_ && !all_joined_) {
     busy_since_.push_back(Clock::time_point::max());
     threads_.emplace_back([this, index = threads_.size()] { Run(index); });
   }
+  return false;
 }
 
 int WorkerPool::Runnable() const { return static_cast<int>(threads_.size()) - idle_ - blocked_; }
@@ -85,9 +93,13 @@ int WorkerPool::Progressing(Clock::time_point now) const {
 }
 
 void WorkerPool::EnterBlocking() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++blocked_;
-  if (!tasks_.empty() && Runnable() < runnable_target_) WakeOne();
+  bool notify = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++blocked_;
+    if (!tasks_.empty() && Runnable() < runnable_target_) notify = WakeOne();
+  }
+  if (notify) work_cv_.notify_one();
 }
 
 void WorkerPool::LeaveBlocking() {
@@ -132,7 +144,9 @@ void WorkerPool::Monitor() {
     monitor_cv_.wait(lock, [this] { return monitor_stopping_ || monitor_armed_; });
     if (monitor_stopping_) return;
     if (monitor_cv_.wait_for(lock, stall_after_, [this] { return monitor_stopping_; })) return;
-    if (!tasks_.empty() && Progressing(Clock::now()) < runnable_target_) WakeOne();
+    if (!tasks_.empty() && Progressing(Clock::now()) < runnable_target_ && WakeOne()) {
+      work_cv_.notify_one();
+    }
     monitor_armed_ = !tasks_.empty();
   }
 }

@@ -45,8 +45,9 @@ class WorkerPool : private BlockingObserver {
   void LeaveBlocking() override;
   void Run(size_t index);
   void Monitor();
-  // REQUIRES: mu_ held, for all three.
-  void WakeOne();
+  // REQUIRES: mu_ held, for all three. Takes an idle worker off idle_ (the
+  // caller then notifies work_cv_: true) or starts a new one (false).
+  bool WakeOne();
   int Runnable() const;
   // Runnable workers not stuck in one task for longer than stall_after_.
   int Progressing(std::chrono::steady_clock::time_point now) const;
