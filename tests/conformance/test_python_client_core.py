@@ -6,6 +6,8 @@ Expected values are the inputs the test registered, or behaviour stated in
 docs/api-behaviour.md (cited as §n); never values read back from the
 server under test.
 """
+import time
+
 import pytest
 from client_generation import API_VERSION
 
@@ -345,6 +347,9 @@ def test_registered_models_pager_by_update_time(registry):
         rm = registry.get_registered_model(f"paged-model-{name_index:02d}")
         rm.description = f"touched {name_index}"
         registry.update(rm)
+        # Timestamps are wall-clock milliseconds; two updates in one millisecond tie and are
+        # ordered by id, the opposite of the update order checked here.
+        time.sleep(0.002)
     assert collect(registry.get_registered_models().order_by_update_time().page_size(5)) == created[::-1]
     assert collect(
         registry.get_registered_models().order_by_update_time().descending().page_size(5)

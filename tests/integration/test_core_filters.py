@@ -4,6 +4,7 @@ The module's server holds only the data set built by the `data` fixture, so
 every expectation is an exact list of entities in id order.
 """
 import re
+import time
 
 import pytest
 
@@ -18,21 +19,22 @@ QUOTE_VALUE = 'it\'s "quoted" here'
 @pytest.fixture(scope="module")
 def data(shared_server):
     api = shared_server.api
-    rms = {
-        "alpha": create_rm(api, "alpha", owner="alice", externalId="ext-alpha", customProperties={
-            "framework": cp_string("pytorch"), "accuracy": cp_double(0.97),
-            "epochs": cp_int("10"), "deployed": cp_bool(True),
-            "mlflow.source.type": cp_string("notebook"), "quote": cp_string(QUOTE_VALUE),
-            "tag": cp_string("")}),
-        "Beta": create_rm(api, "Beta", owner="bob", state="ARCHIVED", customProperties={
-            "framework": cp_string("tensorflow"), "accuracy": cp_double(0.80),
-            "epochs": cp_int("5"), "deployed": cp_bool(False),
-            "mlflow.source.type": cp_string("job"), "score": cp_double(10.0)}),
-        "gamma": create_rm(api, "gamma", owner="alice", customProperties={
-            "framework": cp_string("PyTorch"), "accuracy": cp_double(0.90),
-            "epochs": cp_int("20")}),
-        "delta_1": create_rm(api, "delta_1", owner="carol", state="ARCHIVED"),
-    }
+    rms = {}
+    rms["alpha"] = create_rm(api, "alpha", owner="alice", externalId="ext-alpha", customProperties={
+        "framework": cp_string("pytorch"), "accuracy": cp_double(0.97),
+        "epochs": cp_int("10"), "deployed": cp_bool(True),
+        "mlflow.source.type": cp_string("notebook"), "quote": cp_string(QUOTE_VALUE),
+        "tag": cp_string("")})
+    rms["Beta"] = create_rm(api, "Beta", owner="bob", state="ARCHIVED", customProperties={
+        "framework": cp_string("tensorflow"), "accuracy": cp_double(0.80),
+        "epochs": cp_int("5"), "deployed": cp_bool(False),
+        "mlflow.source.type": cp_string("job"), "score": cp_double(10.0)})
+    # test_filters_on_id_and_create_time draws a createTimeSinceEpoch line between Beta and
+    # gamma: two creates can share a (wall-clock) millisecond, so wait one out.
+    time.sleep(0.002)
+    rms["gamma"] = create_rm(api, "gamma", owner="alice", customProperties={
+        "framework": cp_string("PyTorch"), "accuracy": cp_double(0.90), "epochs": cp_int("20")})
+    rms["delta_1"] = create_rm(api, "delta_1", owner="carol", state="ARCHIVED")
     alpha, beta = rms["alpha"]["id"], rms["Beta"]["id"]
     mvs = {
         "a.v1": create_mv(api, alpha, name="v1", author="ann",
