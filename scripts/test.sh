@@ -87,7 +87,9 @@ suite_venv() {
   "$SCRIPT_DIR/setup-venv.sh" "$VENV_V1_DIR" "$REPO_ROOT/tests/requirements-v1.txt"
 }
 
-suite_pytest() {
+# A subshell, so that its EXIT trap (the scratch directory) cannot replace the caller's (the
+# suites that start a PostgreSQL cluster stop it from theirs).
+suite_pytest() (
   local test_dir="$1" binary="$2" sanitized="$3" venv_dir="${4:-$VENV_DIR}"
   local scratch
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/mr-pytest.XXXXXX")"
@@ -139,7 +141,7 @@ PY
     return 1
   fi
   return "$status"
-}
+)
 
 # The web UI in Debian's chromium through Playwright (tests/ui), in its own venv built from
 # tests/requirements-ui.txt; screenshots of the main pages go to $BUILD_DIR/ui-screenshots.
@@ -244,12 +246,14 @@ passed=0
 failed=0
 skipped=0
 current_pid=""
+current_suite=""
 declare -A outcome=()
 
 on_signal() {
   if [[ -n "$current_pid" ]]; then
     kill -TERM "$current_pid" 2>/dev/null || true
     wait "$current_pid" 2>/dev/null || true
+    stop_clusters_of "$current_suite" >/dev/null
   fi
   echo "test.sh: interrupted" >&2
   exit 130
@@ -267,6 +271,13 @@ record() {
   summary+=("$(printf '%-4s  %-22s %s' "$verdict" "$name" "$detail")")
 }
 
+# PostgreSQL test clusters a suite started (scripts/pg-test-cluster.sh tags them with
+# MR_PG_CLUSTER_OWNER) and left running, e.g. because its timeout killed it before its EXIT
+# trap ran: stopped and removed; prints their directories.
+stop_clusters_of() {
+  { "$SCRIPT_DIR/pg-test-cluster.sh" stop-owned "test.sh-$$-$1" || true; } | tr '\n' ' '
+}
+
 # run_suite NAME TIME_LIMIT_SECONDS COMMAND...
 run_suite() {
   local name="$1" limit="$2"
@@ -275,12 +286,16 @@ run_suite() {
   echo "=================== $name ==================="
   local start=$SECONDS rc=0
   # In the background so that the INT/TERM trap can run while we wait.
-  timeout --kill-after=30 "$limit" "$@" </dev/null &
+  current_suite="$name"
+  MR_PG_CLUSTER_OWNER="test.sh-$$-$name" timeout --kill-after=30 "$limit" "$@" </dev/null &
   current_pid=$!
   wait "$current_pid" || rc=$?
   current_pid=""
-  local took="($((SECONDS - start))s)"
-  if ((rc == 0)); then
+  local took="($((SECONDS - start))s)" leaked
+  leaked="$(stop_clusters_of "$name")"
+  if ((rc == 0)) && [[ -n "$leaked" ]]; then
+    record FAIL "$name" "$took left PostgreSQL clusters running: $leaked"
+  elif ((rc == 0)); then
     record PASS "$name" "$took"
   elif ((rc == 124 || rc == 137)); then
     record FAIL "$name" "$took timed out after ${limit}s"
