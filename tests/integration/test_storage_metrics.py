@@ -70,35 +70,44 @@ def test_postgres_pool_statistics_show_use_and_waits(tmp_path):
         assert db_value(families, "pool_waits_total") == 0
         assert db_value(families, "pool_wait_seconds_total") == 0
         url = _postgres_url_for(db_file)
-        locker = subprocess.Popen(
-            ["psql", url, "-qc",
-             "BEGIN; LOCK TABLE context IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 2
-        while subprocess.run(
-                ["psql", url, "-Atc", "SELECT count(*) FROM pg_locks WHERE relation = "
-                 "'context'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
-                capture_output=True, text=True, timeout=10).stdout.strip() != "1":
-            assert time.monotonic() < deadline, "psql never took the lock"
-            time.sleep(0.05)
+        # The lock is held until this test commits it, so no step below races a lock that
+        # times out by itself; the deadlines only bound a hang.
+        locker = subprocess.Popen(["psql", url, "-q", "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        locker.stdin.write("BEGIN; LOCK TABLE context IN ACCESS EXCLUSIVE MODE;\n")
+        locker.stdin.flush()
         answers = []
 
         def read():
-            answers.append(requests.get(srv.api + "/registered_models", timeout=20).status_code)
+            answers.append(requests.get(srv.api + "/registered_models", timeout=60).status_code)
 
-        first = threading.Thread(target=read)
-        first.start()
-        deadline = time.monotonic() + 1
-        while db_value(scrape(srv), "pool_connections_in_use") != 1:
-            assert time.monotonic() < deadline, "the blocked read never held the connection"
-            time.sleep(0.02)
-        second = threading.Thread(target=read)
-        second.start()
-        while db_value(scrape(srv), "pool_waits_total") != 1:
-            assert time.monotonic() < deadline + 0.5, "the second read never waited"
-            time.sleep(0.02)
-        first.join()
-        second.join()
+        first = second = None
+        try:
+            deadline = time.monotonic() + 30
+            while subprocess.run(
+                    ["psql", url, "-Atc", "SELECT count(*) FROM pg_locks WHERE relation = "
+                     "'context'::regclass AND mode = 'AccessExclusiveLock' AND granted"],
+                    capture_output=True, text=True, timeout=10).stdout.strip() != "1":
+                assert time.monotonic() < deadline, "psql never took the lock"
+                time.sleep(0.05)
+            first = threading.Thread(target=read)
+            first.start()
+            deadline = time.monotonic() + 30
+            while db_value(scrape(srv), "pool_connections_in_use") != 1:
+                assert time.monotonic() < deadline, "the blocked read never held the connection"
+                time.sleep(0.02)
+            second = threading.Thread(target=read)
+            second.start()
+            while db_value(scrape(srv), "pool_waits_total") != 1:
+                assert time.monotonic() < deadline, "the second read never waited"
+                time.sleep(0.02)
+        finally:
+            locker.stdin.write("COMMIT;\n")
+            locker.stdin.close()
+            for reader in (first, second):
+                if reader is not None:
+                    reader.join()
         assert locker.wait(timeout=20) == 0, locker.stderr.read()
         assert answers == [200, 200]
         families = scrape(srv)
