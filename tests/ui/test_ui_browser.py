@@ -6,6 +6,7 @@ Screenshots of the main pages go to $MR_UI_SCREENSHOTS (docs/screenshots holds a
 import json
 import os
 import re
+import sqlite3
 import uuid
 
 import pytest
@@ -275,6 +276,39 @@ def test_register_find_compare_archive_restore(page, api):
         "accuracy": dv(0.91),
         "quantized": {"metadataType": "MetadataBoolValue", "bool_value": False},
         "reviewed": {"metadataType": "MetadataBoolValue", "bool_value": True}}
+
+
+def test_compare_offers_the_previous_version_created_in_the_same_millisecond(browser, tmp_path):
+    """Two versions registered within one millisecond share a create time; the newer one's page
+    still offers to compare with the older one (the id breaks the tie), and not the reverse."""
+    srv = RegistryServer(str(tmp_path / "same-ms.db")).start()
+    try:
+        base = srv.url + V1
+        model = requests.post(base + "/registered_models", json={"name": "same-ms"},
+                              timeout=10).json()
+        versions = [requests.post(base + "/model_versions", timeout=10, json={
+            "name": name, "registeredModelId": model["id"]}).json() for name in ("first", "second")]
+    finally:
+        srv.stop()
+    with sqlite3.connect(srv.db_file) as db:  # the same millisecond, made certain
+        db.execute("UPDATE context SET create_time = 1764460800000 WHERE id IN (?, ?)",
+                   tuple(int(v["id"]) for v in versions))
+    db.close()
+    srv.start()
+    context = browser.new_context(base_url=srv.url)
+    context.set_default_timeout(15_000)
+    try:
+        pg = context.new_page()
+        first, second = versions
+        pg.goto(f"/models/{model['id']}/versions/{second['id']}")
+        expect(pg.get_by_role("link", name="Compare with first")).to_have_attribute(
+            "href", f"/compare?versions={first['id']},{second['id']}")
+        pg.goto(f"/models/{model['id']}/versions/{first['id']}")
+        expect(pg.locator("h1")).to_contain_text("first")
+        expect(pg.get_by_role("link", name=re.compile("^Compare with"))).to_have_count(0)
+    finally:
+        context.close()
+        srv.stop()
 
 
 def test_the_api_error_is_shown_in_words(page, api):

@@ -143,8 +143,12 @@ export async function versionPage(main, modelId, versionId, { navigate }) {
     get(`/registered_models/${modelId}/versions`, { orderBy: 'CREATE_TIME', sortOrder: 'DESC', pageSize: 1 }),
   ]);
   const isLatest = String(newest.items?.[0]?.id) === String(version.id);
+  // The version before this one in the server's (create time, id) order: versions created in
+  // the same millisecond share a create time, and the id breaks the tie (README, "Timestamps").
+  const created = Number(version.createTimeSinceEpoch);
   const previous = (await get(`/registered_models/${modelId}/versions`, {
-    filterQuery: `createTimeSinceEpoch < ${Number(version.createTimeSinceEpoch)}`, orderBy: 'CREATE_TIME', sortOrder: 'DESC', pageSize: 1,
+    filterQuery: `createTimeSinceEpoch < ${created} OR (createTimeSinceEpoch = ${created} AND id < ${Number(version.id)})`,
+    orderBy: 'CREATE_TIME', sortOrder: 'DESC', pageSize: 1,
   })).items?.[0];
   const envNames = Object.fromEntries(environments.map((e) => [e.id, e.name]));
   document.title = `${model.name} ${version.name} · Model Registry`;
