@@ -2,10 +2,10 @@
 // (fuzz/filter_fuzzer.cpp checks this), as long as it stays within
 // kMaxQueryLength and kMaxDepth: a left-associative chain of n connectives
 // prints n nested parentheses.
-#include <charconv>
 #include <string>
 #include <vector>
 
+#include "common/double_text.h"
 #include "filter/number_format.h"
 #include "model_registry/filter.h"
 
@@ -13,9 +13,7 @@ namespace mr::filter {
 namespace internal {
 
 std::string FormatDouble(double value) {
-  char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  std::string text(buffer, result.ptr);
+  std::string text = DoubleText(value);
   if (text.find_first_of(".e") == std::string::npos) text += ".0";
   return text;
 }

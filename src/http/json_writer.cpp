@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/double_text.h"
 #include "common/json_string.h"
 
 namespace mr::http {
@@ -27,9 +28,7 @@ void JsonWriter::Int(int64_t value) {
 
 void JsonWriter::Double(double value) {
   Separate();
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);  // shortest round-trip form
-  out_.append(buf, end);
+  AppendDoubleText(out_, value);
 }
 
 void JsonWriter::Bool(bool value) {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/double_text.h"
+
 namespace mr::http {
 namespace {
 
@@ -22,12 +24,6 @@ std::string Label(std::string_view value) {
 std::string Bound(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
-
-std::string Number(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
   return text;
 }
 
@@ -91,8 +87,8 @@ std::string Metrics::Render(const std::vector<StorageStat>& storage, std::string
       }
       out += "model_registry_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
              std::to_string(h.count) + "\n";
-      out += "model_registry_http_request_duration_seconds_sum{" + labels + "} " + Number(h.sum) +
-             "\n";
+      out += "model_registry_http_request_duration_seconds_sum{" + labels + "} " +
+             DoubleText(h.sum) + "\n";
       out += "model_registry_http_request_duration_seconds_count{" + labels + "} " +
              std::to_string(h.count) + "\n";
     }
@@ -108,11 +104,11 @@ std::string Metrics::Render(const std::vector<StorageStat>& storage, std::string
   for (const StorageStat& stat : storage) {
     std::string name = "model_registry_db_" + stat.name;
     Header(out, name.c_str(), stat.counter ? "counter" : "gauge", stat.help.c_str());
-    out += name + " " + Number(stat.value) + "\n";
+    out += name + " " + DoubleText(stat.value) + "\n";
   }
   Header(out, "model_registry_process_start_time_seconds", "gauge",
          "Start time of the process since the Unix epoch, in seconds.");
-  out += "model_registry_process_start_time_seconds " + Number(process_start_seconds) + "\n";
+  out += "model_registry_process_start_time_seconds " + DoubleText(process_start_seconds) + "\n";
   Header(out, "model_registry_build_info", "gauge", "Always 1; the version is a label.");
   out += "model_registry_build_info{version=\"" + Label(version) + "\"} 1\n";
   return out;

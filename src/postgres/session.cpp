@@ -2,7 +2,6 @@
 #include "postgres/session.h"
 
 #include <chrono>
-#include <cstdio>
 
 #include "postgres/schema.h"
 
@@ -72,12 +71,6 @@ std::string NumberPlaceholders(const std::string& sql) {
     }
   }
   return out;
-}
-
-std::string DoubleText(double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  return buf;
 }
 
 Param ParamOf(const filter::SqlParam& param) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/blocking.h"
+#include "common/double_text.h"
 #include "model_registry/admin_store.h"
 #include "model_registry/entity_spec.h"
 #include "model_registry/postgres_repository.h"
@@ -53,8 +54,6 @@ Status Translate(const PgError& e, const Entity* entity = nullptr);
 
 // '?' -> $1, $2, ... outside quoted literals (which only trusted text has).
 std::string NumberPlaceholders(const std::string& sql);
-
-std::string DoubleText(double value);
 
 Param ParamOf(const filter::SqlParam& param);
 Params ParamsOf(const std::vector<filter::SqlParam>& params);
