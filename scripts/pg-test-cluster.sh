@@ -44,14 +44,15 @@ stop_dir() {
 postmaster_runs() {
   local pid
   pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  # /proc too: kill -0 is refused for another user's process, which still runs.
+  [[ $pid =~ ^[0-9]+$ ]] && { kill -0 "$pid" 2>/dev/null || [[ -d /proc/$pid ]]; }
 }
 
 remove_stale_clusters() {
   local old
   for old in /tmp/mr-pg.*; do
     [[ -d $old && -n $(find "$old" -maxdepth 0 -mmin +"$STALE_MINUTES") ]] || continue
-    postmaster_runs "$old" || rm -rf "$old"
+    postmaster_runs "$old" || rm -rf "$old" 2>/dev/null || true  # another user's: theirs to remove
   done
 }
 
