@@ -7,6 +7,13 @@ namespace mr::http {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+// The calling worker's index in its pool, and how many ScopedBlocking scopes
+// it is inside (only the outermost one counts).
+thread_local size_t worker_index = 0;
+thread_local int blocking_depth = 0;
+}  // namespace
+
 WorkerPool::WorkerPool(int max_threads, int runnable_target, std::chrono::microseconds stall_after)
     : max_threads_(std::max(1, max_threads)),
       runnable_target_(std::clamp(runnable_target, 1, max_threads_)),
@@ -93,21 +100,26 @@ int WorkerPool::Progressing(Clock::time_point now) const {
 }
 
 void WorkerPool::EnterBlocking() {
+  if (blocking_depth++ > 0) return;
   bool notify = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++blocked_;
+    busy_since_[worker_index] = Clock::time_point::max();  // waiting is not being stuck
     if (!tasks_.empty() && Runnable() < runnable_target_) notify = WakeOne();
   }
   if (notify) work_cv_.notify_one();
 }
 
 void WorkerPool::LeaveBlocking() {
+  if (--blocking_depth > 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   --blocked_;
+  busy_since_[worker_index] = Clock::now();
 }
 
 void WorkerPool::Run(size_t index) {
+  worker_index = index;
   SetThreadBlockingObserver(this);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {

@@ -101,6 +101,30 @@ TEST_CASE("A task stuck without saying so is overtaken after the stall time", "[
   CHECK(first_saw_second);
 }
 
+TEST_CASE("A long wait inside ScopedBlocking does not count as stuck", "[http][workers]") {
+  // One worker waits 1 s, well past the 300 ms stall time, while ~500 ms of
+  // short tasks queue up; one more worker is enough for them, so no third one
+  // starts. (The margins make a worker preempted long enough to look stuck
+  // implausible even on a loaded machine.)
+  WorkerPool pool(8, 1, std::chrono::milliseconds(300));
+  std::atomic<int> done{0};
+  pool.Post([&] {
+    ScopedBlocking waiting;
+    std::this_thread::sleep_for(seconds(1));
+  });
+  for (int i = 0; i < 500; ++i) {
+    pool.Post([&] {
+      const auto until = std::chrono::steady_clock::now() + milliseconds(1);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      ++done;
+    });
+  }
+  pool.Shutdown();
+  CHECK(done == 500);
+  CHECK(pool.threads() == 2);
+}
+
 TEST_CASE("Waiting tasks never start more than max_threads workers", "[http][workers]") {
   Signal release;
   std::atomic<int> waiting{0};
