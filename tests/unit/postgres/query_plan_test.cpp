@@ -3,7 +3,8 @@
 //
 // PostgreSQL plans from statistics, so a handful of rows plan as sequential
 // scans whatever the indexes: the test bulk-loads 100k model versions (with
-// custom properties) and their artifacts with generate_series, runs ANALYZE,
+// custom properties) and their artifacts with generate_series (set
+// MR_PLAN_VERSIONS for another count: docs/BENCHMARKS.md has a 1M run), runs ANALYZE,
 // and only then drives the public RegistryService. A Repository decorator
 // records each ListQuery the service sends and renders it exactly as the
 // PostgreSQL repository does (storage::ChooseListSql with postgres::ListDialect,
@@ -20,8 +21,10 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,7 +40,12 @@ namespace {
 
 using namespace mr::testing;
 
-constexpr int kVersions = 100000;
+// Model versions loaded; MR_PLAN_VERSIONS overrides (at least 100k: the
+// checks below assume every table is too big to scan).
+int Versions() {
+  const char* given = std::getenv("MR_PLAN_VERSIONS");
+  return given != nullptr ? std::max(100000, std::atoi(given)) : 100000;
+}
 constexpr int kModels = 50;
 constexpr double kMaxSortedRows = 5000;
 
@@ -107,7 +115,8 @@ class PlanDatabase {
 // epochs (int) and the built-in state and author; one model artifact per
 // version (parent and attribution), its uri a built-in string property.
 void BulkLoad(PlanDatabase& db) {
-  const std::string n = std::to_string(kVersions);
+  const std::string n = std::to_string(Versions());
+  const std::string rare_every = std::to_string((Versions() + 2) / 3);  // three rare rows
   const std::string models = std::to_string(kModels);
   for (const std::string& sql : std::vector<std::string>{
            "INSERT INTO context (id, type_id, name, create_time, update_time) "
@@ -121,8 +130,8 @@ void BulkLoad(PlanDatabase& db) {
                n + ") i",
            "INSERT INTO context_property (owner_id, is_custom, name, value_type, string_value) "
            "SELECT " +
-               models +
-               " + i, 1, 'framework', 0, CASE WHEN i % 40000 = 7 THEN 'rare' "
+               models + " + i, 1, 'framework', 0, CASE WHEN i % " + rare_every +
+               " = 7 THEN 'rare' "
                "ELSE (ARRAY['pytorch', 'onnx', 'tensorflow', 'sklearn'])[1 + i % 4] END "
                "FROM generate_series(1, " +
                n + ") i",
@@ -236,7 +245,7 @@ ListOptions Filtered(const char* filter_query, OrderField order = OrderField::kI
   return options;
 }
 
-TEST_CASE("Filtered lists over 100k versions run on indexes on PostgreSQL",
+TEST_CASE("Filtered lists over 100k versions (or MR_PLAN_VERSIONS) run on indexes on PostgreSQL",
           "[repository][postgres][plan]") {
   if (TestDatabaseUrl() == nullptr) {
     WARN("MR_TEST_DATABASE_URL is not set: PostgreSQL plans not checked");
