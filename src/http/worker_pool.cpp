@@ -130,7 +130,6 @@ void WorkerPool::Run(size_t index) {
     if (!tasks_.empty() && !surplus) {
       std::function<void()> task = std::move(tasks_.front());
       tasks_.pop_front();
-      ++started_;
       busy_since_[index] = Clock::now();
       lock.unlock();
       task();

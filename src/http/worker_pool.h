@@ -6,14 +6,15 @@
 // So Post() wakes a worker only while fewer than `runnable_target` are awake,
 // and awake workers take the next task without sleeping. A worker waiting on
 // something other than the CPU (common/blocking.h) stops counting, and a
-// monitor wakes one more worker whenever tasks are queued and none has started
-// for `stall_after` (a long query, a page read from disk): slow requests never
-// hold the fast ones for longer than that, up to `max_threads` at once.
+// monitor, every `stall_after` while tasks are queued, wakes one more worker
+// when fewer than `runnable_target` are making progress (a worker in one task
+// for longer than `stall_after` is stuck: a long query, a page read from
+// disk): slow requests never hold the fast ones for much longer than that, up
+// to `max_threads` at once.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -64,10 +65,9 @@ class WorkerPool : private BlockingObserver {
   // When each worker took its current task; max() between tasks.
   std::vector<std::chrono::steady_clock::time_point> busy_since_;
   std::thread monitor_;
-  int idle_ = 0;          // workers waiting for work_cv_
-  int wakes_ = 0;         // notifications not yet taken by an idle worker
-  int blocked_ = 0;       // workers inside a ScopedBlocking
-  uint64_t started_ = 0;  // tasks taken so far: the monitor's sign of progress
+  int idle_ = 0;     // workers waiting for work_cv_
+  int wakes_ = 0;    // notifications not yet taken by an idle worker
+  int blocked_ = 0;  // workers inside a ScopedBlocking
   bool monitor_armed_ = false;
   bool stopping_ = false;    // Shutdown() began: workers leave once the queue is empty
   size_t joined_ = 0;        // workers Shutdown() has joined
