@@ -139,7 +139,7 @@ TEST_CASE("Waiting tasks never start more than max_threads workers", "[http][wor
     });
   }
   // Three tasks wait; the other seven stay queued however long this lasts.
-  for (int i = 0; i < 200 && waiting < 3; ++i) std::this_thread::sleep_for(milliseconds(5));
+  for (int i = 0; i < 2000 && waiting < 3; ++i) std::this_thread::sleep_for(milliseconds(5));
   std::this_thread::sleep_for(milliseconds(20));
   CHECK(waiting == 3);
   CHECK(pool.threads() == 3);
